@@ -1,0 +1,335 @@
+//! One function per command: read the inputs, run the pipeline, write the outputs.
+//!
+//! This is where clausemap does its I/O; every other module takes and returns values.
+
+use std::io::{self, BufRead, Write};
+use std::path::Path;
+
+use crate::cli::{
+    CheckArgs, Cli, Command, ErrorFormat, EvaluateArgs, ExplainArgs, GraphArgs, GraphFormat,
+    TestArgs,
+};
+use crate::date::Date;
+use crate::error::{render_all, Exit, Problem};
+use crate::eval::{self, Outcome, Status};
+use crate::model::{self, Document};
+use crate::report::Writer;
+use crate::rules::{self, RuleSet};
+use crate::source::Source;
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Exit {
+    let errors = cli.error_format;
+    let result = match cli.command {
+        Command::Evaluate(a) => evaluate(a, errors),
+        Command::Explain(a) => explain(a),
+        Command::Check(a) => check(a),
+        Command::Test(a) => test(a),
+        Command::Graph(a) => graph(a),
+        Command::Completions(a) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut cmd, "clausemap", &mut io::stdout());
+            Ok(Exit::Ok)
+        }
+    };
+    match result {
+        Ok(exit) => exit,
+        Err(problems) => {
+            print_problems(&problems, errors);
+            Exit::Usage
+        }
+    }
+}
+
+/// Print problems on standard error.
+pub fn print_problems(problems: &[Problem], format: ErrorFormat) {
+    let mut err = io::stderr().lock();
+    match format {
+        ErrorFormat::Human => {
+            let _ = err.write_all(render_all(problems).as_bytes());
+        }
+        ErrorFormat::Json => {
+            for p in problems {
+                if let Ok(line) = serde_json::to_string(&p.to_json()) {
+                    let _ = writeln!(err, "{line}");
+                }
+            }
+        }
+    }
+}
+
+/// The rule files of `dir`, or the built-in ones.
+pub fn rule_sources(dir: Option<&Path>) -> Result<Vec<Source>, Vec<Problem>> {
+    match dir {
+        Some(d) => rules::read_dir(d).map_err(|p| vec![p]),
+        None => Ok(rules::builtin_sources()),
+    }
+}
+
+/// Load and check the rule set.
+pub fn load_rules(dir: Option<&Path>) -> Result<RuleSet, Vec<Problem>> {
+    crate::check::compile(rule_sources(dir)?)
+}
+
+fn output_error(e: &io::Error) -> Vec<Problem> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return Vec::new();
+    }
+    vec![Problem::new(
+        "output::io",
+        format!("cannot write output: {e}"),
+    )]
+}
+
+/// Read the documents of one input; JSON Lines is read line by line, with `each` called per
+/// document, so memory stays bounded.
+fn for_each_document(
+    path: &Path,
+    each: &mut dyn FnMut(Document) -> io::Result<()>,
+) -> Result<Result<(), io::Error>, Problem> {
+    let name = path.display().to_string();
+    if name == "-" {
+        let mut text = String::new();
+        io::Read::read_to_string(&mut io::stdin(), &mut text)
+            .map_err(|e| model::io_problem("<stdin>", &e))?;
+        let source = Source::new("<stdin>", text);
+        for doc in model::load(&source)? {
+            if let Err(e) = each(doc) {
+                return Ok(Err(e));
+            }
+        }
+        return Ok(Ok(()));
+    }
+    let lower = name.to_lowercase();
+    if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
+        let file = std::fs::File::open(path).map_err(|e| model::io_problem(&name, &e))?;
+        let reader = io::BufReader::with_capacity(1 << 20, file);
+        for (n, line) in reader.lines().enumerate() {
+            let line = line.map_err(|e| model::io_problem(&name, &e))?;
+            let source = Source::new(name.as_str(), "");
+            let doc = match model::parse_jsonl_line(&source, n + 1, &line) {
+                Ok(Some(doc)) => doc,
+                Ok(None) => continue,
+                Err(_) => {
+                    // A broken line still counts: it becomes a document whose error says why.
+                    let mut doc = Document {
+                        file: name.clone(),
+                        ..Document::default()
+                    };
+                    let err = serde_json::from_str::<serde_json::Value>(&line).err();
+                    let what = err.map(|e| e.to_string()).unwrap_or_default();
+                    doc.meta.id = format!("{name}:{}", n + 1);
+                    doc.provisions.push(crate::model::Provision {
+                        id: format!("line {}", n + 1),
+                        errors: vec![format!("line {} is not valid JSON: {what}", n + 1)],
+                        ..Default::default()
+                    });
+                    doc
+                }
+            };
+            if let Err(e) = each(doc) {
+                return Ok(Err(e));
+            }
+        }
+        return Ok(Ok(()));
+    }
+    let source = model::read_source(path)?;
+    for doc in model::load(&source)? {
+        if let Err(e) = each(doc) {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Keep only findings in the selected jurisdictions (a region selects its members).
+fn filter_jurisdictions(set: &RuleSet, outcome: &mut Outcome, selected: &[String]) {
+    if selected.is_empty() {
+        return;
+    }
+    let tax = set.vocab.jurisdiction_taxonomy();
+    let wanted: Vec<u16> = selected.iter().filter_map(|j| tax.id(j)).collect();
+    outcome.findings.retain(|f| {
+        tax.id(&f.jurisdiction)
+            .is_some_and(|id| wanted.iter().any(|w| tax.closure[id as usize].contains(*w)))
+    });
+    outcome.flags = eval::flags(&outcome.findings);
+    outcome.severity = eval::severity(&outcome.findings);
+}
+
+fn check_jurisdictions(set: &RuleSet, codes: &[String]) -> Result<(), Vec<Problem>> {
+    let mut problems = Vec::new();
+    for j in codes {
+        if !set.vocab.is_jurisdiction(j) {
+            let tax = set.vocab.jurisdiction_taxonomy();
+            let help = crate::check::suggest(j, tax.values.iter().map(String::as_str))
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| "jurisdiction codes are listed in vocabulary.yaml".to_string());
+            problems.push(
+                Problem::new("usage::jurisdiction", format!("unknown jurisdiction `{j}`"))
+                    .help(help),
+            );
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> {
+    let set = load_rules(a.rules.rules.as_deref())?;
+    check_jurisdictions(&set, &a.jurisdiction)?;
+    let as_of = a.rules.as_of.unwrap_or_else(Date::today);
+    let stdout = io::stdout().lock();
+    let mut writer = Writer::new(io::BufWriter::new(stdout), a.format, &set, as_of)
+        .map_err(|e| output_error(&e))?;
+    let mut input_problems = Vec::new();
+    let mut failing = false;
+    for path in &a.files {
+        let mut each = |doc: Document| -> io::Result<()> {
+            for mut outcome in eval::evaluate_document(&set, &doc, as_of) {
+                filter_jurisdictions(&set, &mut outcome, &a.jurisdiction);
+                if let Some(threshold) = a.fail_on {
+                    failing |= outcome
+                        .findings
+                        .iter()
+                        .any(|f| f.status == Status::Applies && f.severity >= threshold);
+                }
+                writer.write(&outcome)?;
+            }
+            Ok(())
+        };
+        match for_each_document(path, &mut each) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(output_error(&e)),
+            Err(p) => input_problems.push(p),
+        }
+    }
+    writer.finish().map_err(|e| output_error(&e))?;
+    if !input_problems.is_empty() {
+        print_problems(&input_problems, errors);
+        return Ok(Exit::Usage);
+    }
+    Ok(if failing { Exit::Findings } else { Exit::Ok })
+}
+
+fn explain(a: ExplainArgs) -> Result<Exit, Vec<Problem>> {
+    let set = load_rules(a.rules.rules.as_deref())?;
+    let as_of = a.rules.as_of.unwrap_or_else(Date::today);
+    let source = model::read_source(&a.file).map_err(|p| vec![p])?;
+    let docs = model::load(&source).map_err(|p| vec![p])?;
+    let found = docs.iter().find_map(|d| {
+        d.provisions
+            .iter()
+            .position(|p| p.id == a.provision)
+            .map(|i| (d, i))
+    });
+    let Some((doc, index)) = found else {
+        let ids: Vec<&str> = docs
+            .iter()
+            .flat_map(|d| d.provisions.iter().map(|p| p.id.as_str()))
+            .collect();
+        let help = crate::check::suggest(&a.provision, ids.iter().copied())
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| format!("the file's provisions are: {}", ids.join(", ")));
+        return Err(vec![Problem::new(
+            "usage::provision",
+            format!("no provision `{}` in the file", a.provision),
+        )
+        .in_file(source.name.clone())
+        .help(help)]);
+    };
+    let rule_filter = match &a.rule {
+        Some(id) => match set.rule(id) {
+            Some(i) => Some(i),
+            None => {
+                let help = crate::check::suggest(id, set.rules.iter().map(|r| r.id.as_str()))
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "`clausemap graph` lists every rule".to_string());
+                return Err(vec![
+                    Problem::new("usage::rule", format!("no rule `{id}`")).help(help)
+                ]);
+            }
+        },
+        None => None,
+    };
+    let text = crate::explain_text::render(&set, doc, index, as_of, rule_filter)?;
+    emit(&text);
+    Ok(Exit::Ok)
+}
+
+/// Write to standard output; a closed pipe (`| head`) ends the output quietly.
+fn emit(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+fn check(a: CheckArgs) -> Result<Exit, Vec<Problem>> {
+    let dir = a.dir.or(a.rules);
+    let set = load_rules(dir.as_deref())?;
+    let mut problems = Vec::new();
+    if let Some(c) = &set.classifier {
+        problems.extend(crate::classify_support::check_classifier(&set, c));
+    }
+    for t in &set.tests {
+        if let Err(mut ps) = crate::testing::load_cases(&set, t) {
+            problems.append(&mut ps);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let findings = set.rules.iter().filter(|r| r.is_finding()).count();
+    let mut text = format!(
+        "ok: {} packs, {} rules ({} findings, {} scope and fact rules), {} test files, as written in {}",
+        set.packs.len(),
+        set.rules.len(),
+        findings,
+        set.rules.len() - findings,
+        set.tests.len(),
+        dir.map_or_else(|| "the built-in rules".to_string(), |d| d.display().to_string())
+    );
+    for p in &set.packs {
+        let n = set
+            .rules
+            .iter()
+            .filter(|r| set.packs[r.pack].file == p.file)
+            .count();
+        text.push_str(&format!(
+            "\n  {:<16} {:>3} rules  {}  sha256 {}",
+            p.regulation,
+            n,
+            p.file,
+            p.sha256.get(..16).unwrap_or("")
+        ));
+    }
+    text.push('\n');
+    emit(&text);
+    Ok(Exit::Ok)
+}
+
+fn test(a: TestArgs) -> Result<Exit, Vec<Problem>> {
+    let dir = a.dir.or(a.rules);
+    let set = load_rules(dir.as_deref())?;
+    let report = crate::testing::run_all(&set)?;
+    emit(&report.render(&set, a.coverage));
+    Ok(
+        if report.failed == 0 && (!a.coverage || report.uncovered(&set).is_empty()) {
+            Exit::Ok
+        } else {
+            Exit::Findings
+        },
+    )
+}
+
+fn graph(a: GraphArgs) -> Result<Exit, Vec<Problem>> {
+    let set = load_rules(a.rules.as_deref())?;
+    let text = match a.format {
+        GraphFormat::Dot => crate::graph::to_dot(&set),
+        GraphFormat::Mermaid => crate::graph::to_mermaid(&set),
+    };
+    emit(&text);
+    Ok(Exit::Ok)
+}

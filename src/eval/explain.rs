@@ -1,0 +1,330 @@
+//! Why a rule fired, or why it did not: the conditions that held with the values that met
+//! them, the ones that failed with what would have made them hold, and the facts unknown.
+//!
+//! Runs only for rules that fire (and for `explain`), never on the hot path.
+
+use std::collections::BTreeSet;
+
+use super::cond::{Cond, Leaf, LeafTest, Slot};
+use super::{eval, eval_leaf, Facts, Tri, Value};
+use crate::dsl::ast_format_number as format_number;
+use crate::rules::RuleSet;
+use crate::vocab::ValueType;
+
+/// The explanation of one rule on one provision.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    /// Conditions that held, with the values that met them.
+    pub held: Vec<String>,
+    /// Conditions that failed, with what would make them hold.
+    pub failed: Vec<String>,
+    /// Facts that are not stated and would change the outcome.
+    pub missing: Vec<String>,
+    /// The exception that holds, if one does.
+    pub exception: Option<String>,
+    /// Exceptions whose facts are unknown.
+    pub open_exceptions: Vec<String>,
+}
+
+/// Explain rule `i`.
+pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
+    let rule = &set.rules[i];
+    let mut t = Trace::default();
+    let mut missing = BTreeSet::new();
+    let when = eval(&rule.when, facts, row);
+    match when {
+        Tri::True => held(set, &rule.when, facts, row, &mut t.held),
+        Tri::False => failed(set, &rule.when, facts, row, &mut t.failed),
+        Tri::Unknown => {
+            held(set, &rule.when, facts, row, &mut t.held);
+            unknowns(set, &rule.when, facts, row, &mut missing);
+        }
+    }
+    if let Some(g) = rule.gate {
+        let scope = &set.rules[g];
+        match row[g] {
+            Tri::True => t.held.push(format!("{} (`{}`)", scope.title, scope.id)),
+            Tri::False => t
+                .failed
+                .push(format!("{} (`{}`) does not hold", scope.title, scope.id)),
+            Tri::Unknown => {
+                unknowns(set, &scope.when, facts, row, &mut missing);
+            }
+        }
+    }
+    for e in &rule.unless {
+        match eval(&e.cond, facts, row) {
+            Tri::True => {
+                if t.exception.is_none() {
+                    t.exception = Some(e.title.clone());
+                    let mut why = Vec::new();
+                    held(set, &e.cond, facts, row, &mut why);
+                    t.failed
+                        .push(format!("exception `{}` holds: {}", e.title, why.join("; ")));
+                }
+            }
+            Tri::Unknown => {
+                t.open_exceptions.push(e.title.clone());
+                unknowns(set, &e.cond, facts, row, &mut missing);
+            }
+            Tri::False => {}
+        }
+    }
+    t.missing = missing.into_iter().collect();
+    t
+}
+
+/// The lines that made a true condition true.
+fn held(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri], out: &mut Vec<String>) {
+    match cond {
+        Cond::All(parts) => parts.iter().for_each(|p| held(set, p, facts, row, out)),
+        Cond::Any(parts) => {
+            for p in parts {
+                if eval(p, facts, row) == Tri::True {
+                    held(set, p, facts, row, out);
+                }
+            }
+        }
+        Cond::Not(c) => {
+            let mut inner = Vec::new();
+            failed(set, c, facts, row, &mut inner);
+            out.extend(inner.into_iter().map(|l| format!("not: {l}")));
+        }
+        Cond::Const(_) => {}
+        Cond::Rule(r) => {
+            let rule = &set.rules[*r];
+            out.push(format!("{} (`@{}`)", rule.title, rule.id));
+        }
+        Cond::Leaf(leaf) => {
+            if eval_leaf(leaf, facts) == Tri::True {
+                out.push(describe(set, leaf, facts));
+            }
+        }
+    }
+}
+
+/// The lines that made a false condition false, each saying what would make it hold.
+pub fn failed(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri], out: &mut Vec<String>) {
+    match cond {
+        Cond::All(parts) => {
+            for p in parts {
+                if eval(p, facts, row) == Tri::False {
+                    failed(set, p, facts, row, out);
+                }
+            }
+        }
+        Cond::Any(parts) => {
+            let mut alternatives = Vec::new();
+            for p in parts {
+                let mut sub = Vec::new();
+                failed(set, p, facts, row, &mut sub);
+                alternatives.push(sub.join(" and "));
+            }
+            out.push(format!("none of these holds: {}", alternatives.join(" | ")));
+        }
+        Cond::Not(c) => {
+            let mut inner = Vec::new();
+            held(set, c, facts, row, &mut inner);
+            out.push(format!(
+                "it would apply if this did not hold: {}",
+                inner.join("; ")
+            ));
+        }
+        Cond::Const(b) => out.push(format!("the condition is always {b}")),
+        Cond::Rule(r) => {
+            let rule = &set.rules[*r];
+            out.push(format!("{} (`@{}`) does not hold", rule.title, rule.id));
+        }
+        Cond::Leaf(leaf) => {
+            if eval_leaf(leaf, facts) == Tri::False {
+                out.push(format!(
+                    "`{}` does not hold ({}); it would apply if {}",
+                    leaf.text,
+                    current(set, leaf, facts),
+                    would(set, leaf)
+                ));
+            }
+        }
+    }
+}
+
+/// The facts behind an unknown condition.
+pub fn unknowns(
+    set: &RuleSet,
+    cond: &Cond,
+    facts: &Facts<'_>,
+    row: &[Tri],
+    out: &mut BTreeSet<String>,
+) {
+    match cond {
+        Cond::All(parts) | Cond::Any(parts) => {
+            for p in parts {
+                if eval(p, facts, row) == Tri::Unknown {
+                    unknowns(set, p, facts, row, out);
+                }
+            }
+        }
+        Cond::Not(c) => unknowns(set, c, facts, row, out),
+        Cond::Const(_) => {}
+        Cond::Rule(r) => {
+            let rule = &set.rules[*r];
+            if row[*r] == Tri::Unknown {
+                unknowns(set, &rule.when, facts, row, out);
+                if let Some(g) = rule.gate {
+                    if row[g] == Tri::Unknown {
+                        unknowns(set, &set.rules[g].when, facts, row, out);
+                    }
+                }
+            }
+        }
+        Cond::Leaf(leaf) => {
+            if eval_leaf(leaf, facts) == Tri::Unknown {
+                out.insert(match &leaf.test {
+                    LeafTest::MapNum { key, .. } => format!("{}.{key}", leaf.path_base()),
+                    _ => leaf.path.clone(),
+                });
+            }
+        }
+    }
+}
+
+impl Leaf {
+    /// The path without a map key.
+    fn path_base(&self) -> &str {
+        match &self.test {
+            LeafTest::MapNum { key, .. } | LeafTest::MapKnown { key } => self
+                .path
+                .strip_suffix(&format!(".{key}"))
+                .unwrap_or(&self.path),
+            _ => &self.path,
+        }
+    }
+}
+
+/// `data has "personal" (data: personal.content, personal.activity)`
+fn describe(set: &RuleSet, leaf: &Leaf, facts: &Facts<'_>) -> String {
+    match leaf.slot {
+        Slot::AsOf => format!("`{}` (as of {})", leaf.text, facts.as_of),
+        _ => format!("`{}` ({})", leaf.text, current(set, leaf, facts)),
+    }
+}
+
+/// The current value of the leaf's path, in words.
+fn current(set: &RuleSet, leaf: &Leaf, facts: &Facts<'_>) -> String {
+    if leaf.slot == Slot::AsOf {
+        return format!("as of {}", facts.as_of);
+    }
+    let name = leaf.path_base();
+    match facts.get(leaf.slot) {
+        None => format!("{name}: not stated"),
+        Some(v) => format!("{name}: {}", value_text(set, leaf.slot, v, &leaf.test)),
+    }
+}
+
+fn value_text(set: &RuleSet, slot: Slot, v: &Value, test: &LeafTest) -> String {
+    let vocab = &set.vocab;
+    let field = match slot {
+        Slot::Attr(i) => vocab.attributes.get(i as usize),
+        Slot::Entity(i) => vocab.entity.get(i as usize),
+        Slot::Doc(i) => vocab.document.get(i as usize),
+        Slot::AsOf => None,
+    };
+    match (v, field.map(|f| &f.ty)) {
+        (Value::Set { raw, .. }, Some(ValueType::Set(t))) => {
+            let tax = &vocab.taxonomies[*t];
+            let names: Vec<&str> = raw
+                .iter()
+                .map(|i| tax.values[i as usize].as_str())
+                .collect();
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        }
+        (Value::One(i), Some(ValueType::OneOf(values))) => {
+            values.get(*i as usize).cloned().unwrap_or_default()
+        }
+        (Value::Num(n), _) => format_number(*n),
+        (Value::Date(d), _) => d.to_string(),
+        (Value::Bool(b), _) => b.to_string(),
+        (Value::Str(s), _) => s.clone(),
+        (Value::Map(m), _) => match test {
+            LeafTest::MapNum { key, .. } | LeafTest::MapKnown { key } => {
+                m.iter().find(|(k, _)| k == key).map_or_else(
+                    || format!("{key} not stated"),
+                    |(k, n)| format!("{k} {}", format_number(*n)),
+                )
+            }
+            _ => m
+                .iter()
+                .map(|(k, n)| format!("{k} {}", format_number(*n)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+        _ => "?".to_string(),
+    }
+}
+
+/// What would make a false leaf hold: "`consent` were `opt_out`".
+fn would(set: &RuleSet, leaf: &Leaf) -> String {
+    let vocab = &set.vocab;
+    let p = leaf.path_base();
+    let names = |mask: &crate::vocab::Bits, values: &dyn Fn(u16) -> String| -> Vec<String> {
+        mask.iter().map(values).collect()
+    };
+    match &leaf.test {
+        LeafTest::Known | LeafTest::MapKnown { .. } => format!("`{p}` were stated"),
+        LeafTest::Truthy => format!("`{p}` were true"),
+        LeafTest::HasAny(mask) | LeafTest::HasAll(mask) => {
+            let tax_values = match leaf.slot {
+                Slot::Attr(i) => vocab.attributes.get(i as usize),
+                Slot::Entity(i) => vocab.entity.get(i as usize),
+                Slot::Doc(i) => vocab.document.get(i as usize),
+                Slot::AsOf => None,
+            }
+            .and_then(|f| match &f.ty {
+                ValueType::Set(t) => Some(&vocab.taxonomies[*t]),
+                _ => None,
+            });
+            let list = match tax_values {
+                Some(tax) => names(mask, &|i| format!("`{}`", tax.values[i as usize])),
+                None => Vec::new(),
+            };
+            match (&leaf.test, list.len()) {
+                (_, 1) => format!("`{p}` had {}", list[0]),
+                (LeafTest::HasAll(_), _) => format!("`{p}` had all of {}", list.join(", ")),
+                _ => format!("`{p}` had any of {}", list.join(", ")),
+            }
+        }
+        LeafTest::OneIn { mask, negate } => {
+            let values = match leaf.slot {
+                Slot::Attr(i) => vocab.attributes.get(i as usize),
+                _ => None,
+            }
+            .and_then(|f| match &f.ty {
+                ValueType::OneOf(v) => Some(v.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+            let list = names(mask, &|i| {
+                format!("`{}`", values.get(i as usize).cloned().unwrap_or_default())
+            });
+            match (negate, list.len()) {
+                (true, _) => format!("`{p}` were not {}", list.join(" or ")),
+                (false, 1) => format!("`{p}` were {}", list[0]),
+                (false, _) => format!("`{p}` were one of {}", list.join(", ")),
+            }
+        }
+        LeafTest::Num(op, n) | LeafTest::MapNum { op, value: n, .. } => {
+            let p = match &leaf.test {
+                LeafTest::MapNum { key, .. } => format!("{p}.{key}"),
+                _ => p.to_string(),
+            };
+            format!("`{p}` were {} {}", op.symbol(), format_number(*n))
+        }
+        LeafTest::Date(op, d) => format!("`{p}` were {} {d}", op.symbol()),
+        LeafTest::Bool(op, b) => format!("`{p}` were {} {b}", op.symbol()),
+        LeafTest::Str(op, s) => format!("`{p}` were {} `{s}`", op.symbol()),
+    }
+}

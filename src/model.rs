@@ -1,0 +1,406 @@
+//! Provision files: documents of an entity, each with its provisions.
+//!
+//! Reads YAML, JSON or JSON Lines (one document object per line) into [`Document`]s without
+//! losing anything: a provision that is malformed still comes out, in its place, with
+//! `errors` saying why, so that every input provision appears in the output exactly once.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::Problem;
+use crate::rules::{sha256_hex, yaml};
+use crate::source::Source;
+
+/// The largest file clausemap reads whole, in bytes (JSON Lines is streamed and has no limit).
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// The most provisions one YAML or JSON document may hold (JSON Lines has no such limit).
+pub const MAX_PROVISIONS: usize = 1_000_000;
+/// The longest provision text, in bytes.
+pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
+
+/// Read a file as UTF-8 text.
+pub fn read_source(path: &Path) -> Result<Source, Problem> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| io_problem(&name, &e))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Problem::new(
+            "input::too-large",
+            format!(
+                "file is {} bytes, over the limit of {} MiB",
+                meta.len(),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+        .in_file(name)
+        .help("split it, or convert it to JSON Lines, which is streamed"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_problem(&name, &e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        Problem::new(
+            "input::not-utf8",
+            format!("file is not valid UTF-8 (at byte {offset})"),
+        )
+        .in_file(name.clone())
+        .help("save the file as UTF-8")
+    })?;
+    Ok(Source::new(name, text))
+}
+
+pub fn io_problem(name: &str, e: &std::io::Error) -> Problem {
+    let help = match e.kind() {
+        std::io::ErrorKind::NotFound => "check the path",
+        std::io::ErrorKind::PermissionDenied => "check the file's permissions",
+        _ => "check that the path names a readable file",
+    };
+    Problem::new("input::io", format!("cannot read file: {e}"))
+        .in_file(name.to_string())
+        .help(help)
+}
+
+/// The entity a document belongs to.
+#[derive(Clone, Debug, Default)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    pub facts: Map<String, Value>,
+}
+
+/// A document's metadata.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentMeta {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub updated: Option<String>,
+    pub captured: Option<String>,
+    /// All of the document's keys, for document fields of the vocabulary.
+    pub fields: Map<String, Value>,
+}
+
+/// One provision as read.
+#[derive(Clone, Debug, Default)]
+pub struct Provision {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub sha256: String,
+    /// `None` when the provision has no `attributes` key.
+    pub attributes: Option<Map<String, Value>>,
+    /// What was wrong with the provision as written.
+    pub errors: Vec<String>,
+    /// Further keys of the provision (evidence, offsets ...), kept as they were.
+    pub extra: Map<String, Value>,
+}
+
+/// A document and its provisions.
+#[derive(Clone, Debug, Default)]
+pub struct Document {
+    pub entity: Entity,
+    pub meta: DocumentMeta,
+    pub provisions: Vec<Provision>,
+    /// Problems with the document as a whole (its entity, its metadata).
+    pub errors: Vec<String>,
+    /// The file it came from.
+    pub file: String,
+}
+
+/// The formats a provision file can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+    Jsonl,
+}
+
+/// Decide the format from the name, else from the content.
+pub fn detect(name: &str, text: &str) -> Format {
+    let lower = name.to_lowercase();
+    if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
+        return Format::Jsonl;
+    }
+    if lower.ends_with(".json") {
+        return Format::Json;
+    }
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        return Format::Yaml;
+    }
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') {
+        let first_line = trimmed.lines().next().unwrap_or("");
+        if serde_json::from_str::<Value>(first_line).is_ok() {
+            return Format::Jsonl;
+        }
+        return Format::Json;
+    }
+    Format::Yaml
+}
+
+/// Read every document of a provision file.
+pub fn load(source: &Source) -> Result<Vec<Document>, Problem> {
+    match detect(&source.name, &source.text) {
+        Format::Jsonl => {
+            let mut docs = Vec::new();
+            for (n, line) in source.text.lines().enumerate() {
+                if let Some(doc) = parse_jsonl_line(source, n + 1, line)? {
+                    docs.push(doc);
+                }
+            }
+            Ok(docs)
+        }
+        Format::Json => {
+            let text = source.text.trim_start_matches('\u{feff}');
+            let value: Value =
+                serde_json::from_str(text).map_err(|e| json_problem(source, &e, 0))?;
+            values_to_docs(source, value)
+        }
+        Format::Yaml => {
+            if source.text.trim().is_empty() {
+                return Err(Problem::new("input::empty", "provision file is empty")
+                    .in_file(source.name.clone())
+                    .help("a provision file holds `entity`, `document` and `provisions`; see examples/linkedin.yaml"));
+            }
+            let value: Value = yaml::from_source(source)?;
+            values_to_docs(source, value)
+        }
+    }
+}
+
+/// One line of a JSON Lines file; `None` for a blank line.
+pub fn parse_jsonl_line(
+    source: &Source,
+    line_no: usize,
+    line: &str,
+) -> Result<Option<Document>, Problem> {
+    let line = line.trim_start_matches('\u{feff}');
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    match serde_json::from_str::<Value>(line) {
+        Ok(v) => Ok(Some(to_document(&source.name, v))),
+        Err(e) => {
+            let offset = line_offset(&source.text, line_no);
+            Err(json_problem(source, &e, offset))
+        }
+    }
+}
+
+fn line_offset(text: &str, line_no: usize) -> usize {
+    text.split_inclusive('\n')
+        .take(line_no.saturating_sub(1))
+        .map(str::len)
+        .sum()
+}
+
+fn json_problem(source: &Source, e: &serde_json::Error, base: usize) -> Problem {
+    let msg = e.to_string();
+    let msg = match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    let start = if base > 0 {
+        base + e.column().saturating_sub(1)
+    } else {
+        line_offset(&source.text, e.line()) + e.column().saturating_sub(1)
+    };
+    let start = crate::source::floor_char_boundary(&source.text, start);
+    let end = source.text[start..]
+        .chars()
+        .next()
+        .map_or(start, |c| start + c.len_utf8());
+    Problem::new("input::json", format!("invalid JSON: {msg}"))
+        .at(source, crate::source::Span::new(start, end))
+        .help("fix the JSON syntax at this place")
+}
+
+fn values_to_docs(source: &Source, value: Value) -> Result<Vec<Document>, Problem> {
+    match value {
+        Value::Array(items) => Ok(items.into_iter().map(|v| to_document(&source.name, v)).collect()),
+        Value::Object(_) => Ok(vec![to_document(&source.name, value)]),
+        other => Err(Problem::new(
+            "input::shape",
+            format!("a provision file holds a document object, not {}", kind(&other)),
+        )
+        .in_file(source.name.clone())
+        .help("write `entity:`, `document:` and `provisions:` at the top level; see examples/linkedin.yaml")),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn string_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A document from a JSON value, keeping every provision.
+pub fn to_document(file: &str, value: Value) -> Document {
+    let mut doc = Document {
+        file: file.to_string(),
+        ..Document::default()
+    };
+    let Value::Object(mut obj) = value else {
+        doc.errors
+            .push(format!("a document is a mapping, not {}", kind(&value)));
+        return doc;
+    };
+    match obj.remove("entity") {
+        Some(Value::Object(e)) => {
+            doc.entity.id = string_of(e.get("id")).unwrap_or_default();
+            doc.entity.name = string_of(e.get("name")).unwrap_or_else(|| doc.entity.id.clone());
+            match e.get("facts") {
+                Some(Value::Object(f)) => doc.entity.facts = f.clone(),
+                None | Some(Value::Null) => {}
+                Some(other) => doc.errors.push(format!(
+                    "`entity.facts` must be a mapping, not {}",
+                    kind(other)
+                )),
+            }
+            for key in e.keys() {
+                if !matches!(key.as_str(), "id" | "name" | "facts") {
+                    doc.errors.push(format!(
+                        "unknown key `entity.{key}`: an entity has `id`, `name` and `facts`"
+                    ));
+                }
+            }
+        }
+        None | Some(Value::Null) => {}
+        Some(other) => doc
+            .errors
+            .push(format!("`entity` must be a mapping, not {}", kind(&other))),
+    }
+    match obj.remove("document") {
+        Some(Value::Object(d)) => {
+            doc.meta.id = string_of(d.get("id")).unwrap_or_default();
+            doc.meta.title = string_of(d.get("title")).unwrap_or_default();
+            doc.meta.url = string_of(d.get("url")).unwrap_or_default();
+            doc.meta.updated = string_of(d.get("updated"));
+            doc.meta.captured = string_of(d.get("captured"));
+            doc.meta.fields = d;
+        }
+        None | Some(Value::Null) => {}
+        Some(other) => doc.errors.push(format!(
+            "`document` must be a mapping, not {}",
+            kind(&other)
+        )),
+    }
+    if doc.meta.id.is_empty() {
+        doc.meta.id = file
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.split('.').next())
+            .unwrap_or("document")
+            .to_string();
+    }
+    match obj.remove("provisions") {
+        Some(Value::Array(items)) => {
+            if items.len() > MAX_PROVISIONS {
+                doc.errors.push(format!(
+                    "the document holds {} provisions, over the limit of {MAX_PROVISIONS}; only the first {MAX_PROVISIONS} are read",
+                    items.len()
+                ));
+            }
+            let mut seen = HashSet::new();
+            for (i, item) in items.into_iter().take(MAX_PROVISIONS).enumerate() {
+                let mut p = to_provision(i, item);
+                if !seen.insert(p.id.clone()) {
+                    p.errors.push(format!(
+                        "provision id `{}` is used twice in this document",
+                        p.id
+                    ));
+                }
+                doc.provisions.push(p);
+            }
+        }
+        None => doc
+            .errors
+            .push("the document has no `provisions` list".to_string()),
+        Some(other) => doc
+            .errors
+            .push(format!("`provisions` must be a list, not {}", kind(&other))),
+    }
+    for key in obj.keys() {
+        doc.errors.push(format!(
+            "unknown key `{key}`: a document has `entity`, `document` and `provisions`"
+        ));
+    }
+    doc
+}
+
+fn to_provision(position: usize, item: Value) -> Provision {
+    let mut p = Provision::default();
+    let Value::Object(mut obj) = item else {
+        p.id = format!("#{}", position + 1);
+        p.errors.push(format!(
+            "provision {} is {}, not a mapping",
+            position + 1,
+            kind(&item)
+        ));
+        return p;
+    };
+    match obj.remove("id") {
+        Some(v) => match string_of(Some(&v)) {
+            Some(id) if !id.trim().is_empty() => p.id = id,
+            _ => {
+                p.id = format!("#{}", position + 1);
+                p.errors.push(format!(
+                    "provision {} has an `id` that is not a non-empty string",
+                    position + 1
+                ));
+            }
+        },
+        None => {
+            p.id = format!("#{}", position + 1);
+            p.errors
+                .push(format!("provision {} has no `id`", position + 1));
+        }
+    }
+    p.title = obj
+        .remove("title")
+        .and_then(|v| string_of(Some(&v)))
+        .unwrap_or_default();
+    match obj.remove("text") {
+        Some(Value::String(t)) => {
+            if t.len() > MAX_TEXT_BYTES {
+                p.errors.push(format!(
+                    "provision text is {} bytes, over the limit of {} KiB",
+                    t.len(),
+                    MAX_TEXT_BYTES / 1024
+                ));
+            }
+            p.text = t;
+        }
+        Some(other) => p
+            .errors
+            .push(format!("`text` must be a string, not {}", kind(&other))),
+        None => p.errors.push("provision has no `text`".to_string()),
+    }
+    p.sha256 = sha256_hex(&p.text);
+    match obj.remove("attributes") {
+        Some(Value::Object(a)) => p.attributes = Some(a),
+        None | Some(Value::Null) => {}
+        Some(other) => {
+            p.attributes = Some(Map::new());
+            p.errors.push(format!(
+                "`attributes` must be a mapping, not {}",
+                kind(&other)
+            ));
+        }
+    }
+    p.extra = obj;
+    p
+}

@@ -1,0 +1,496 @@
+//! The one place clausemap reads YAML.
+//!
+//! [`from_source`] deserializes a file into raw structs (through `serde_yaml`), turning any
+//! syntax or shape error into a [`Problem`] at the right line and column. [`SpanIndex`] records
+//! where every node of a file starts, by path (`rules/3/when`), from the parser's events, so
+//! later stages can point at a value, and at a character inside a condition string.
+
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use crate::error::Problem;
+use crate::source::{Source, Span};
+
+/// The largest YAML file clausemap reads, in bytes.
+pub const MAX_YAML_BYTES: usize = 64 * 1024 * 1024;
+
+/// Deserialize a whole YAML file.
+pub fn from_source<T: DeserializeOwned>(source: &Source) -> Result<T, Problem> {
+    check_size(source)?;
+    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
+    serde_yaml::from_str(text).map_err(|e| problem_from(source, &e))
+}
+
+/// Deserialize one value that was read earlier (a part of a larger file).
+pub fn from_value<T: DeserializeOwned>(value: serde_yaml::Value) -> Result<T, String> {
+    serde_yaml::from_value(value).map_err(|e| e.to_string())
+}
+
+fn check_size(source: &Source) -> Result<(), Problem> {
+    if source.text.len() > MAX_YAML_BYTES {
+        return Err(Problem::new(
+            "yaml::too-large",
+            format!(
+                "YAML file is {} bytes, over the limit of {} MiB",
+                source.text.len(),
+                MAX_YAML_BYTES / (1024 * 1024)
+            ),
+        )
+        .in_file(source.name.clone())
+        .help("split the file, or use JSON Lines, which has no size limit"));
+    }
+    Ok(())
+}
+
+/// A YAML error as a problem with a place.
+fn problem_from(source: &Source, err: &serde_yaml::Error) -> Problem {
+    let raw = err.to_string();
+    // The crate appends " at line L column C"; the place is shown separately.
+    let message = match raw.find(" at line ") {
+        Some(i) => raw[..i].to_string(),
+        None => raw.clone(),
+    };
+    let (message, help) = explain_yaml_message(&message);
+    let mut problem = Problem::new("yaml::invalid", message).help_opt(help);
+    match err.location() {
+        Some(loc) => {
+            let start = byte_of_line_col(&source.text, loc.line(), loc.column());
+            let end = next_char_end(&source.text, start);
+            problem = problem.at(source, Span::new(start, end));
+        }
+        None => problem = problem.in_file(source.name.clone()),
+    }
+    problem
+}
+
+/// Make serde's wording read like the rest of clausemap's messages, with a way out.
+fn explain_yaml_message(message: &str) -> (String, Option<String>) {
+    // The crate may prefix the path of the value: `rules[3]: unknown field ...`.
+    let (prefix, message) = match message.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') => (format!("{path}: "), rest),
+        _ => (String::new(), message),
+    };
+    let (m, help) = explain_plain(message);
+    (format!("{prefix}{m}"), help)
+}
+
+fn explain_plain(message: &str) -> (String, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        // `unknown field `x`, expected one of `a`, `b``
+        let (field, expected) = match rest.split_once(", expected ") {
+            Some((f, e)) => (f.to_string(), Some(e.to_string())),
+            None => (rest.to_string(), None),
+        };
+        let help = expected.map(|e| {
+            let names: Vec<&str> = e
+                .trim_start_matches("one of ")
+                .split(", ")
+                .map(|s| s.trim_matches('`'))
+                .collect();
+            let wanted = field.trim_matches('`');
+            match crate::check::suggest(wanted, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? the keys allowed here are {e}"),
+                None => format!("the keys allowed here are {e}"),
+            }
+        });
+        return (format!("unknown key {field}"), help);
+    }
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return (
+            format!("missing key {field}"),
+            Some(format!("add {field}: it is required here")),
+        );
+    }
+    (message.to_string(), None)
+}
+
+fn byte_of_line_col(text: &str, line: usize, column: usize) -> usize {
+    // serde_yaml reports 1-based lines and columns.
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let col_bytes: usize = l
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
+            return offset + col_bytes;
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+fn next_char_end(text: &str, start: usize) -> usize {
+    text.get(start..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(start, |c| start + c.len_utf8())
+}
+
+/// How a scalar is written, which decides how its characters map onto the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+    /// A mapping or a sequence.
+    Node,
+}
+
+/// Where one node starts, in bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct NodePos {
+    pub start: usize,
+    pub style: Style,
+}
+
+/// Where every node of a YAML file starts, keyed by its path: `rules/3/when`, `articles`,
+/// `rules/3/unless/0/when`. Keys are recorded as `<path>#key`.
+#[derive(Debug, Default)]
+pub struct SpanIndex {
+    nodes: HashMap<String, NodePos>,
+}
+
+impl SpanIndex {
+    /// Index a file. A file the parser rejects gives an empty index: its error is reported by
+    /// [`from_source`].
+    pub fn build(source: &Source) -> SpanIndex {
+        let text = &source.text;
+        let mut builder = Builder {
+            text,
+            char_to_byte: text.char_indices().map(|(b, _)| b).collect(),
+            len: text.len(),
+            stack: Vec::new(),
+            index: SpanIndex::default(),
+            alias_budget: 100_000,
+        };
+        let mut parser = Parser::new_from_str(text);
+        let _ = parser.load(&mut builder, false);
+        builder.index
+    }
+
+    pub fn get(&self, path: &str) -> Option<NodePos> {
+        self.nodes.get(path).copied()
+    }
+
+    /// A span covering the first character of the node at `path`, or of its nearest
+    /// recorded ancestor, or the start of the file.
+    pub fn span(&self, source: &Source, path: &str) -> Span {
+        let mut p = path;
+        loop {
+            if let Some(pos) = self.nodes.get(p) {
+                return Span::new(pos.start, next_char_end(&source.text, pos.start));
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return Span::new(0, 0),
+            }
+        }
+    }
+
+    /// A span over a whole scalar value (as it stands in the file, on its first line).
+    pub fn value_span(&self, source: &Source, path: &str) -> Span {
+        let Some(pos) = self.nodes.get(path) else {
+            return self.span(source, path);
+        };
+        let rest = source.text.get(pos.start..).unwrap_or("");
+        let line_len = rest.find('\n').unwrap_or(rest.len());
+        let len = line_len.min(200);
+        Span::new(pos.start, pos.start + floor(rest, len))
+    }
+
+    /// The span of the key that introduces `path`, falling back to its value.
+    pub fn key_span(&self, source: &Source, path: &str) -> Span {
+        match self.nodes.get(&format!("{path}#key")) {
+            Some(pos) => {
+                let rest = source.text.get(pos.start..).unwrap_or("");
+                let len = rest.find([':', '\n']).unwrap_or(rest.len());
+                Span::new(pos.start, pos.start + len)
+            }
+            None => self.span(source, path),
+        }
+    }
+
+    /// Map a byte range of a scalar's *value* (e.g. a condition string) onto the file.
+    pub fn map_range(&self, source: &Source, path: &str, value: &str, range: Span) -> Span {
+        let Some(pos) = self.nodes.get(path) else {
+            return self.span(source, path);
+        };
+        let start = map_offset(&source.text, *pos, value, range.start);
+        let end = if range.is_empty() {
+            start
+        } else {
+            map_offset(&source.text, *pos, value, range.end)
+        };
+        if end > start {
+            Span::new(start, end)
+        } else {
+            Span::new(start, next_char_end(&source.text, start))
+        }
+    }
+}
+
+fn floor(text: &str, i: usize) -> usize {
+    crate::source::floor_char_boundary(text, i)
+}
+
+/// The byte offset in `text` of byte `offset` of the decoded scalar `value` that starts at
+/// `pos`. Walks the value and the file side by side, skipping what decoding removed (quotes,
+/// indentation, doubled quotes, escapes) and matching folded line breaks to spaces.
+fn map_offset(text: &str, pos: NodePos, value: &str, offset: usize) -> usize {
+    let mut src = pos.start;
+    match pos.style {
+        Style::SingleQuoted | Style::DoubleQuoted => src += 1,
+        Style::Literal | Style::Folded => {
+            // The parser may mark the indicator (`|`, `>`) or the first line of content.
+            if text[src..].starts_with(['|', '>']) {
+                src = text[src..].find('\n').map_or(text.len(), |i| src + i + 1);
+            }
+        }
+        Style::Plain | Style::Node => {}
+    }
+    let bytes = text.as_bytes();
+    let target = value
+        .get(..offset.min(value.len()))
+        .map_or(0, |s| s.chars().count());
+    for (n, vc) in value.chars().enumerate() {
+        // Find `vc` in the file from `src` on.
+        loop {
+            let Some(sc) = text.get(src..).and_then(|r| r.chars().next()) else {
+                return pos.start;
+            };
+            if n == target && sc == vc {
+                return src;
+            }
+            if sc == vc {
+                if pos.style == Style::SingleQuoted
+                    && sc == '\''
+                    && bytes.get(src + 1) == Some(&b'\'')
+                {
+                    src += 2;
+                } else {
+                    src += sc.len_utf8();
+                }
+                break;
+            }
+            if (vc == ' ' || vc == '\n') && sc == '\n' {
+                if n == target {
+                    return src;
+                }
+                src += 1;
+                while matches!(bytes.get(src), Some(b' ') | Some(b'\t')) {
+                    src += 1;
+                }
+                break;
+            }
+            src += sc.len_utf8();
+        }
+    }
+    src
+}
+
+enum Frame {
+    Map {
+        path: String,
+        key: Option<String>,
+        expecting_key: bool,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    char_to_byte: Vec<usize>,
+    len: usize,
+    stack: Vec<Frame>,
+    index: SpanIndex,
+    alias_budget: usize,
+}
+
+impl Builder<'_> {
+    fn byte(&self, mark: &Marker) -> usize {
+        self.char_to_byte
+            .get(mark.index())
+            .copied()
+            .unwrap_or(self.len)
+    }
+
+    /// The path of the node that starts now; `None` when it is a mapping key.
+    fn next_path(&mut self) -> Option<String> {
+        match self.stack.last_mut() {
+            None => Some(String::new()),
+            Some(Frame::Map {
+                path,
+                key,
+                expecting_key,
+            }) => {
+                if *expecting_key {
+                    None
+                } else {
+                    Some(join(path, key.as_deref().unwrap_or("?")))
+                }
+            }
+            Some(Frame::Seq { path, next }) => {
+                let p = join(path, &next.to_string());
+                *next += 1;
+                Some(p)
+            }
+        }
+    }
+
+    fn value_done(&mut self) {
+        if let Some(Frame::Map { expecting_key, .. }) = self.stack.last_mut() {
+            *expecting_key = true;
+        }
+    }
+}
+
+fn join(path: &str, part: &str) -> String {
+    if path.is_empty() {
+        part.to_string()
+    } else {
+        format!("{path}/{part}")
+    }
+}
+
+impl MarkedEventReceiver for Builder<'_> {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let start = self.byte(&mark);
+        match ev {
+            Event::Scalar(value, style, ..) => match self.next_path() {
+                None => {
+                    if let Some(Frame::Map {
+                        path,
+                        key,
+                        expecting_key,
+                    }) = self.stack.last_mut()
+                    {
+                        let key_path = format!("{}#key", join(path, &value));
+                        *key = Some(value);
+                        *expecting_key = false;
+                        self.index.nodes.insert(
+                            key_path,
+                            NodePos {
+                                start,
+                                style: Style::Plain,
+                            },
+                        );
+                    }
+                }
+                Some(path) => {
+                    let mut start = start;
+                    let style = match style {
+                        TScalarStyle::SingleQuoted => Style::SingleQuoted,
+                        TScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                        TScalarStyle::Literal => Style::Literal,
+                        TScalarStyle::Folded => Style::Folded,
+                        _ => Style::Plain,
+                    };
+                    if matches!(style, Style::Literal | Style::Folded) {
+                        // The parser's mark for block scalars is unreliable: find the
+                        // indicator after the key instead.
+                        if let Some(key) = self.index.nodes.get(&format!("{path}#key")) {
+                            if let Some(i) = self.text[key.start..].find(['|', '>']) {
+                                start = key.start + i;
+                            }
+                        }
+                    }
+                    self.index.nodes.insert(path, NodePos { start, style });
+                    self.value_done();
+                }
+            },
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let path = match self.next_path() {
+                    Some(p) => p,
+                    // A complex key: index its contents under a placeholder.
+                    None => "?".to_string(),
+                };
+                self.index.nodes.insert(
+                    path.clone(),
+                    NodePos {
+                        start,
+                        style: Style::Node,
+                    },
+                );
+                if matches!(ev, Event::MappingStart(..)) {
+                    self.stack.push(Frame::Map {
+                        path,
+                        key: None,
+                        expecting_key: true,
+                    });
+                } else {
+                    self.stack.push(Frame::Seq { path, next: 0 });
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.value_done();
+            }
+            Event::Alias(_) => {
+                self.alias_budget = self.alias_budget.saturating_sub(1);
+                let _ = self.next_path();
+                self.value_done();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locate(yaml: &str, path: &str, value: &str, needle: &str) -> String {
+        let source = Source::new("t.yaml", yaml);
+        let index = SpanIndex::build(&source);
+        let at = value.find(needle).unwrap();
+        let span = index.map_range(&source, path, value, Span::new(at, at + needle.len()));
+        source.text[span.start..span.end].to_string()
+    }
+
+    #[test]
+    fn maps_offsets_in_every_scalar_style() {
+        let v = r#"data has "personal" and purpse has "x""#;
+        let plain = format!("rules:\n  - when: {v}\n");
+        assert_eq!(locate(&plain, "rules/0/when", v, "purpse"), "purpse");
+        let single = "rules:\n  - when: 'it''s and purpse'\n";
+        assert_eq!(
+            locate(single, "rules/0/when", "it's and purpse", "purpse"),
+            "purpse"
+        );
+        let double = "r:\n  when: \"data has \\\"x\\\" and purpse\"\n";
+        assert_eq!(
+            locate(double, "r/when", "data has \"x\" and purpse", "purpse"),
+            "purpse"
+        );
+        let block = "r:\n  when: >-\n    data has \"x\"\n    and purpse has \"y\"\n";
+        assert_eq!(
+            locate(
+                block,
+                "r/when",
+                "data has \"x\" and purpse has \"y\"",
+                "purpse"
+            ),
+            "purpse"
+        );
+        let literal = "r:\n  when: |\n    data has \"x\"\n    and purpse\n";
+        assert_eq!(
+            locate(literal, "r/when", "data has \"x\"\nand purpse\n", "purpse"),
+            "purpse"
+        );
+    }
+
+    #[test]
+    fn counts_non_ascii_text_in_bytes() {
+        let yaml = "title: \"Überblick — ü\"\nwhen: 'a and purpse'\n";
+        assert_eq!(locate(yaml, "when", "a and purpse", "purpse"), "purpse");
+    }
+}
