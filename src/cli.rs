@@ -38,8 +38,51 @@ pub enum Command {
     Test(TestArgs),
     /// Print the rules' dependency graph.
     Graph(GraphArgs),
+    /// Write compliance memos: one per provision and one per document (Markdown or HTML).
+    Memo(MemoArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MemoArgs {
+    /// Provision files (YAML, JSON or JSON Lines).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleOpts,
+
+    /// Write only the memo of this provision.
+    #[arg(long, short, value_name = "ID")]
+    pub provision: Option<String>,
+
+    /// Memo format.
+    #[arg(long, short, value_enum, default_value_t = MemoFormat::Md)]
+    pub format: MemoFormat,
+
+    /// Write memo files into this directory (named by document and provision id) instead of
+    /// printing one memo.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Templates that replace the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// Only the document memos.
+    #[arg(long, conflicts_with_all = ["provisions_only", "provision"])]
+    pub document_only: bool,
+
+    /// Only the provision memos.
+    #[arg(long)]
+    pub provisions_only: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MemoFormat {
+    Md,
+    Html,
 }
 
 /// Options of every command that evaluates.

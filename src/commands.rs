@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Check(a) => check(a),
         Command::Test(a) => test(a),
         Command::Graph(a) => graph(a),
+        Command::Memo(a) => crate::memo::run(a),
         Command::Completions(a) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "clausemap", &mut io::stdout());

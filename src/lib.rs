@@ -20,6 +20,7 @@ pub mod error;
 pub mod eval;
 pub mod explain_text;
 pub mod graph;
+pub mod memo;
 pub mod model;
 pub mod report;
 pub mod rules;

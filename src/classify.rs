@@ -1,0 +1,883 @@
+//! The policy-text classifier: raw clause text in, provision attributes with evidence out.
+//!
+//! The classifier is data, not code. `rules/classifier.yaml` lists patterns (literal phrases
+//! and/or regular expressions), each with a stable id and the attribute values it signals; the
+//! caller deserializes that file into a [`ClassifierFile`] (this module uses no YAML crate) and
+//! [`Classifier::compile`] checks it against the vocabulary and builds every regex once.
+//! [`Classifier::classify`] then returns a [`Classification`]: the attributes it found evidence
+//! for, and for each value the matched span (char offsets into the classified text), its text
+//! and the pattern id.
+//!
+//! Promises:
+//! - **Never guess.** An attribute is present only when a pattern matched; attributes nothing
+//!   speaks to are absent (unknown), never a default or a guessed `false`.
+//! - **Negation and scope.** A match whose clause is negated ("we do not sell", "we will never
+//!   share") sets only the pattern's `when_negated` values (usually just the topic), never its
+//!   `set` values. A negation's scope ends at a scope break ("except", "unless", "but", a new
+//!   clause), so in "we do not share it except with service providers" the service providers
+//!   are a positive statement.
+//! - **Deterministic and linear.** Matching uses the `regex` crate (linear time) on an ASCII
+//!   "shadow" of the text with exactly one byte per char, so byte offsets are char offsets and
+//!   the lazy DFA never meets a non-ASCII word boundary. A `RegexSet` pre-filter runs all
+//!   patterns in one pass; only patterns that matched somewhere are searched again. Sets are
+//!   sorted and deduplicated; evidence is sorted by offset.
+//! - **No panics** on any input; problems in the classifier file are collected, all of them,
+//!   into [`ClassifierProblem`]s with a path such as `patterns[3].regex`.
+//!
+//! Splitting a whole policy into provisions lives in [`segment`]; scoring against the labelled
+//! corpora in [`score`].
+
+pub mod score;
+pub mod segment;
+
+pub use segment::{detect_format, split_policy, Segment, SourceFormat};
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+
+/// Upper bound on the compiled size of one regex (bytes); generous, but bounded.
+const REGEX_SIZE_LIMIT: usize = 8 * (1 << 20);
+/// Upper bound on the lazy-DFA cache of one regex.
+const DFA_SIZE_LIMIT: usize = 8 * (1 << 20);
+/// How many evidence spans are kept per (attribute, value, pattern); more add nothing but bulk.
+const MAX_EVIDENCE_PER_PATTERN_VALUE: usize = 8;
+/// How far back (in chars) from a match the negation check looks, at most.
+const NEGATION_LOOKBACK_CHARS: usize = 240;
+
+// ------------------------------------------------------------------------------------------
+// The file format (serde only)
+// ------------------------------------------------------------------------------------------
+
+/// The shape of `rules/classifier.yaml`. See the header of that file for the authoring guide.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifierFile {
+    /// Format version; must be 1.
+    pub version: u32,
+    /// How negated statements are recognised.
+    #[serde(default)]
+    pub negation: NegationSpec,
+    /// Attributes of type one_of, each with its values from strongest claim to weakest: when
+    /// several values of one attribute are found in the same text, the first listed wins.
+    /// Every attribute not listed here is treated as a set.
+    #[serde(default)]
+    pub one_of: BTreeMap<String, Vec<String>>,
+    /// The patterns, in any order.
+    pub patterns: Vec<PatternSpec>,
+}
+
+/// How negation is recognised: a cue (`not`, `never`, …) in the same clause, within a few
+/// words before the match, and not cut off by a scope break.
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NegationSpec {
+    /// Regexes of negation cues (`\bnot\b`, `\bnever\b`, `n't\b`, …).
+    #[serde(default)]
+    pub cues: Vec<String>,
+    /// Regexes of phrases that contain a cue but do not negate (`not limited to`,
+    /// `whether or not`); they are blanked out before cues are looked for.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Regexes that end a negation's scope (`except`, `unless`, `, but`, `;`); a cue before the
+    /// last scope break does not reach the match.
+    #[serde(default)]
+    pub scope_breaks: Vec<String>,
+    /// How many words before the match a cue may stand (default 8).
+    #[serde(default)]
+    pub window_words: Option<usize>,
+}
+
+/// One pattern: what to look for, and which attribute values it signals.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct PatternSpec {
+    /// Stable id, lowercase `[a-z0-9._-]`, unique in the file; cited in evidence.
+    pub id: String,
+    /// What the pattern is for (free text, for authors).
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// Literal phrases, matched case-insensitively on word boundaries; any run of spaces in a
+    /// phrase matches any run of whitespace.
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    /// A regular expression (Rust `regex` syntax), matched case-insensitively.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// Another regex that must also match somewhere in the same sentence.
+    #[serde(default)]
+    pub requires: Option<String>,
+    /// A regex that, when it matches anywhere in the same sentence, cancels this pattern there.
+    #[serde(default)]
+    pub unless: Option<String>,
+    /// The attribute values a positive (not negated) match sets: attribute → value or list.
+    #[serde(default)]
+    pub set: BTreeMap<String, OneOrMany>,
+    /// The attribute values a negated match sets (usually only `topic`); default: nothing.
+    #[serde(default)]
+    pub when_negated: BTreeMap<String, OneOrMany>,
+    /// Whether negation is checked at all (default true). A pattern that already contains its
+    /// own polarity ("we do not sell" → a statement about selling) sets `negatable: false`.
+    #[serde(default = "default_true")]
+    pub negatable: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A single value or a list of values in YAML.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// `purpose: ai_training`
+    One(String),
+    /// `purpose: [ai_training, ai_training.generative]`
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn values(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(v) => vec![v.clone()],
+            OneOrMany::Many(vs) => vs.clone(),
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Problems
+// ------------------------------------------------------------------------------------------
+
+/// A problem found while compiling a classifier file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassifierProblem {
+    /// Where in the file, as a path: `patterns[3].regex`, `negation.cues[0]`.
+    pub path: String,
+    /// What is wrong (lowercase, one line).
+    pub message: String,
+    /// How to fix it, where that helps.
+    pub help: Option<String>,
+}
+
+impl std::fmt::Display for ClassifierProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " (help: {help})")?;
+        }
+        Ok(())
+    }
+}
+
+fn problem(path: impl Into<String>, message: impl Into<String>, help: Option<&str>) -> ClassifierProblem {
+    ClassifierProblem { path: path.into(), message: message.into(), help: help.map(str::to_string) }
+}
+
+// ------------------------------------------------------------------------------------------
+// Output
+// ------------------------------------------------------------------------------------------
+
+/// The value of one attribute: a sorted, deduplicated set, or one value of a one_of attribute.
+#[derive(serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum AttributeValue {
+    /// A set attribute (`data`, `purpose`, `recipients`, …).
+    Set(Vec<String>),
+    /// A one_of attribute (`legal_basis`, `consent`, `retention`).
+    One(String),
+}
+
+/// Why an attribute value was set: the pattern and the span it matched.
+#[derive(serde::Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    /// The attribute set.
+    pub attribute: String,
+    /// The value set.
+    pub value: String,
+    /// The id of the pattern that matched.
+    pub pattern: String,
+    /// Start of the matched span, in chars from the start of the classified text.
+    pub start: usize,
+    /// End of the matched span (exclusive), in chars.
+    pub end: usize,
+    /// The matched text, as it stands in the classified text.
+    pub text: String,
+}
+
+/// What the classifier found in one text.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Classification {
+    /// Attribute → value; only attributes with evidence appear.
+    pub attributes: BTreeMap<String, AttributeValue>,
+    /// The evidence for every value in `attributes`, sorted by offset, then attribute, value,
+    /// pattern.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Classification {
+    /// Whether `attribute` holds exactly `value` (one_of) or contains it (set). No taxonomy
+    /// expansion: `personal.location` does not count as `personal` here.
+    pub fn has(&self, attribute: &str, value: &str) -> bool {
+        match self.attributes.get(attribute) {
+            Some(AttributeValue::Set(vs)) => vs.iter().any(|v| v == value),
+            Some(AttributeValue::One(v)) => v == value,
+            None => false,
+        }
+    }
+
+    /// Like [`Classification::has`], but a dotted value also counts for its ancestors
+    /// (`personal.location.precise` has `personal.location` and `personal`).
+    pub fn has_within(&self, attribute: &str, value: &str) -> bool {
+        let within = |v: &str| v == value || (v.starts_with(value) && v[value.len()..].starts_with('.'));
+        match self.attributes.get(attribute) {
+            Some(AttributeValue::Set(vs)) => vs.iter().any(|v| within(v)),
+            Some(AttributeValue::One(v)) => within(v),
+            None => false,
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The compiled classifier
+// ------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct Assignment {
+    attribute: String,
+    value: String,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledPattern {
+    id: String,
+    regex: Regex,
+    requires: Option<Regex>,
+    unless: Option<Regex>,
+    set: Vec<Assignment>,
+    when_negated: Vec<Assignment>,
+    negatable: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Negation {
+    cues: Option<Regex>,
+    ignore: Option<Regex>,
+    scope_breaks: Option<Regex>,
+    window_words: usize,
+}
+
+/// A compiled classifier: every regex built once, ready for many texts.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    patterns: Vec<CompiledPattern>,
+    prefilter: RegexSet,
+    negation: Negation,
+    one_of: BTreeMap<String, Vec<String>>,
+}
+
+fn build_regex(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(DFA_SIZE_LIMIT)
+        .build()
+        .map_err(|e| {
+            // The regex crate's message is multi-line with a caret; keep it, but on one line.
+            e.to_string().lines().map(str::trim_end).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ")
+        })
+}
+
+/// Turn a literal phrase into a regex: escaped, whitespace-flexible, on word boundaries where
+/// the phrase starts or ends with a word character.
+fn phrase_regex(phrase: &str) -> String {
+    let words: Vec<String> = phrase.split_whitespace().map(regex::escape).collect();
+    let body = words.join(r"\s+");
+    let starts_word = phrase.trim_start().chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let ends_word = phrase.trim_end().chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_');
+    format!("{}{}{}", if starts_word { r"\b" } else { "" }, body, if ends_word { r"\b" } else { "" })
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+}
+
+/// Compile a list of regexes into one alternation, reporting each bad one.
+fn compile_alternation(items: &[String], path: &str, problems: &mut Vec<ClassifierProblem>) -> Option<Regex> {
+    let mut good = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match build_regex(item) {
+            Ok(_) => good.push(format!("(?:{item})")),
+            Err(e) => problems.push(problem(format!("{path}[{i}]"), format!("invalid regex: {e}"), None)),
+        }
+    }
+    if good.is_empty() {
+        return None;
+    }
+    match build_regex(&good.join("|")) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            problems.push(problem(path, format!("the combined regex is too large: {e}"), Some("split or simplify the entries")));
+            None
+        }
+    }
+}
+
+impl Classifier {
+    /// Check `file` and build its regexes. `vocabulary_values(attribute, value)` says whether
+    /// the vocabulary declares that value for that attribute. Returns every problem found, not
+    /// just the first.
+    pub fn compile(
+        file: ClassifierFile,
+        vocabulary_values: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<Classifier, Vec<ClassifierProblem>> {
+        let mut problems = Vec::new();
+        if file.version != 1 {
+            problems.push(problem(
+                "version",
+                format!("unsupported classifier format version `{}`", file.version),
+                Some("this clausemap reads `version: 1`"),
+            ));
+        }
+
+        // one_of attributes and their precedence.
+        for (attribute, values) in &file.one_of {
+            if values.is_empty() {
+                problems.push(problem(format!("one_of.{attribute}"), "no values listed", Some("list the attribute's values, strongest first")));
+            }
+            let mut seen = HashSet::new();
+            for (i, v) in values.iter().enumerate() {
+                if !vocabulary_values(attribute, v) {
+                    problems.push(problem(
+                        format!("one_of.{attribute}[{i}]"),
+                        format!("`{v}` is not a declared value of `{attribute}`"),
+                        Some("declare it in rules/vocabulary.yaml or fix the spelling"),
+                    ));
+                }
+                if !seen.insert(v.as_str()) {
+                    problems.push(problem(format!("one_of.{attribute}[{i}]"), format!("`{v}` is listed twice"), None));
+                }
+            }
+        }
+
+        // Negation.
+        let negation = Negation {
+            cues: compile_alternation(&file.negation.cues, "negation.cues", &mut problems),
+            ignore: compile_alternation(&file.negation.ignore, "negation.ignore", &mut problems),
+            scope_breaks: compile_alternation(&file.negation.scope_breaks, "negation.scope_breaks", &mut problems),
+            window_words: file.negation.window_words.unwrap_or(8),
+        };
+        if negation.window_words == 0 {
+            problems.push(problem("negation.window_words", "must be at least 1", None));
+        }
+
+        // Patterns.
+        let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut compiled = Vec::new();
+        let mut sources = Vec::new();
+        for (i, p) in file.patterns.iter().enumerate() {
+            let at = format!("patterns[{i}]");
+            if !valid_id(&p.id) {
+                problems.push(problem(
+                    format!("{at}.id"),
+                    format!("invalid pattern id `{}`", p.id),
+                    Some("use lowercase letters, digits, `.`, `-` and `_`, e.g. `purpose.ai_training.train-models`"),
+                ));
+            } else if let Some(first) = ids.insert(p.id.as_str(), i) {
+                problems.push(problem(format!("{at}.id"), format!("duplicate pattern id `{}`", p.id), Some(&format!("first used at patterns[{first}]")).map(|s| s.as_str())));
+            }
+
+            let mut alternatives = Vec::new();
+            for (j, phrase) in p.phrases.iter().enumerate() {
+                if phrase.trim().is_empty() {
+                    problems.push(problem(format!("{at}.phrases[{j}]"), "empty phrase", None));
+                } else {
+                    alternatives.push(phrase_regex(phrase));
+                }
+            }
+            let mut regex_ok = true;
+            if let Some(r) = &p.regex {
+                match build_regex(r) {
+                    Ok(built) => {
+                        if built.is_match("") {
+                            regex_ok = false;
+                            problems.push(problem(format!("{at}.regex"), "the regex matches the empty string", Some("it would match every text; make it require some characters")));
+                        }
+                        alternatives.push(format!("(?:{r})"));
+                    }
+                    Err(e) => {
+                        regex_ok = false;
+                        problems.push(problem(format!("{at}.regex"), format!("invalid regex: {e}"), None));
+                    }
+                }
+            }
+            if p.regex.is_none() && p.phrases.is_empty() {
+                problems.push(problem(at.clone(), format!("pattern `{}` has neither `phrases` nor `regex`", p.id), Some("add the phrases or the regex that signal its values")));
+            }
+            let requires = p.requires.as_ref().and_then(|r| match build_regex(r) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    problems.push(problem(format!("{at}.requires"), format!("invalid regex: {e}"), None));
+                    None
+                }
+            });
+            let unless = p.unless.as_ref().and_then(|r| match build_regex(r) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    problems.push(problem(format!("{at}.unless"), format!("invalid regex: {e}"), None));
+                    None
+                }
+            });
+
+            let set = check_assignments(&p.set, &format!("{at}.set"), &file.one_of, vocabulary_values, &mut problems);
+            let when_negated =
+                check_assignments(&p.when_negated, &format!("{at}.when_negated"), &file.one_of, vocabulary_values, &mut problems);
+            if set.is_empty() && when_negated.is_empty() {
+                problems.push(problem(format!("{at}.set"), format!("pattern `{}` sets nothing", p.id), Some("add `set:` with the attribute values it signals")));
+            }
+            if !p.negatable && !when_negated.is_empty() {
+                problems.push(problem(format!("{at}.when_negated"), "`when_negated` has no effect with `negatable: false`", Some("remove one of them")));
+            }
+
+            if alternatives.is_empty() || !regex_ok {
+                continue;
+            }
+            let source = alternatives.join("|");
+            match build_regex(&source) {
+                Ok(regex) => {
+                    sources.push(source);
+                    compiled.push(CompiledPattern {
+                        id: p.id.clone(),
+                        regex,
+                        requires,
+                        unless,
+                        set,
+                        when_negated,
+                        negatable: p.negatable,
+                    });
+                }
+                Err(e) => problems.push(problem(at, format!("invalid pattern: {e}"), None)),
+            }
+        }
+
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let prefilter = RegexSetBuilder::new(&sources)
+            .case_insensitive(true)
+            .size_limit(REGEX_SIZE_LIMIT * 8)
+            .dfa_size_limit(DFA_SIZE_LIMIT * 4)
+            .build()
+            .map_err(|e| vec![problem("patterns", format!("the patterns together are too large to compile: {e}"), Some("simplify the largest regexes"))])?;
+        Ok(Classifier { patterns: compiled, prefilter, negation, one_of: file.one_of })
+    }
+
+    /// The number of compiled patterns.
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// The pattern ids, in file order.
+    pub fn pattern_ids(&self) -> impl Iterator<Item = &str> {
+        self.patterns.iter().map(|p| p.id.as_str())
+    }
+
+    /// Classify one text (a provision, a paragraph, or a whole policy).
+    pub fn classify(&self, text: &str) -> Classification {
+        let shadow = ascii_shadow(text);
+        if shadow.is_empty() {
+            return Classification::default();
+        }
+        let sentences = sentence_bounds(&shadow);
+        // (attribute, value, pattern) -> spans
+        let mut found: BTreeMap<(String, String, usize), Vec<(usize, usize)>> = BTreeMap::new();
+        for index in self.prefilter.matches(&shadow).iter() {
+            let Some(pattern) = self.patterns.get(index) else { continue };
+            for m in pattern.regex.find_iter(&shadow) {
+                if m.start() == m.end() {
+                    continue;
+                }
+                let (s_start, s_end) = sentence_of(&sentences, m.start(), shadow.len());
+                let sentence = shadow.get(s_start..s_end).unwrap_or("");
+                if let Some(req) = &pattern.requires {
+                    if !req.is_match(sentence) {
+                        continue;
+                    }
+                }
+                if let Some(unless) = &pattern.unless {
+                    if unless.is_match(sentence) {
+                        continue;
+                    }
+                }
+                let negated = pattern.negatable && self.is_negated(&shadow, s_start, m.start());
+                let assignments = if negated { &pattern.when_negated } else { &pattern.set };
+                for a in assignments {
+                    let spans = found.entry((a.attribute.clone(), a.value.clone(), index)).or_default();
+                    if spans.len() < MAX_EVIDENCE_PER_PATTERN_VALUE {
+                        spans.push((m.start(), m.end()));
+                    }
+                }
+            }
+        }
+        self.assemble(text, found)
+    }
+
+    /// Whether the clause before `at` (within the sentence starting at `sentence_start`)
+    /// carries a negation cue whose scope reaches `at`.
+    fn is_negated(&self, shadow: &str, sentence_start: usize, at: usize) -> bool {
+        let Some(cues) = &self.negation.cues else { return false };
+        let from = sentence_start.max(at.saturating_sub(NEGATION_LOOKBACK_CHARS));
+        let Some(prefix) = shadow.get(from..at) else { return false };
+        // Cut at the last scope break.
+        let mut clause_start = 0;
+        if let Some(breaks) = &self.negation.scope_breaks {
+            for b in breaks.find_iter(prefix) {
+                clause_start = b.end();
+            }
+        }
+        let clause = prefix.get(clause_start..).unwrap_or("");
+        // Keep only the last `window_words` words.
+        let mut words = 0;
+        let mut window_start = 0;
+        let bytes = clause.as_bytes();
+        let mut i = bytes.len();
+        let mut in_word = false;
+        while i > 0 {
+            let c = bytes[i - 1];
+            let space = c.is_ascii_whitespace();
+            if !space && !in_word {
+                words += 1;
+                if words > self.negation.window_words {
+                    window_start = i;
+                    break;
+                }
+            }
+            in_word = !space;
+            i -= 1;
+        }
+        let window = clause.get(window_start..).unwrap_or("");
+        let masked;
+        let window = match &self.negation.ignore {
+            Some(ignore) if ignore.is_match(window) => {
+                masked = ignore.replace_all(window, |c: &regex::Captures<'_>| " ".repeat(c.get(0).map_or(0, |m| m.len())));
+                masked.as_ref()
+            }
+            _ => window,
+        };
+        cues.is_match(window)
+    }
+
+    fn assemble(&self, text: &str, found: BTreeMap<(String, String, usize), Vec<(usize, usize)>>) -> Classification {
+        // Pick the winning value of each one_of attribute.
+        let mut one_of_winner: BTreeMap<&str, &str> = BTreeMap::new();
+        for (attribute, order) in &self.one_of {
+            if let Some(v) = order.iter().find(|v| found.keys().any(|(a, val, _)| a == attribute && val == *v)) {
+                one_of_winner.insert(attribute.as_str(), v.as_str());
+            }
+        }
+        let mut sets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut evidence = Vec::new();
+        let mut spans_needed: Vec<(usize, usize)> = Vec::new();
+        for ((attribute, value, index), spans) in &found {
+            if let Some(winner) = one_of_winner.get(attribute.as_str()) {
+                if winner != value {
+                    continue;
+                }
+            }
+            sets.entry(attribute.clone()).or_default().insert(value.clone());
+            let pattern = self.patterns.get(*index).map(|p| p.id.clone()).unwrap_or_default();
+            for &(start, end) in spans {
+                spans_needed.push((start, end));
+                evidence.push(Evidence {
+                    attribute: attribute.clone(),
+                    value: value.clone(),
+                    pattern: pattern.clone(),
+                    start,
+                    end,
+                    text: String::new(),
+                });
+            }
+        }
+        // Fill in the evidence text from the original (char offsets = shadow byte offsets).
+        let texts = char_slices(text, &spans_needed);
+        for e in &mut evidence {
+            if let Some(t) = texts.get(&(e.start, e.end)) {
+                e.text = t.clone();
+            }
+        }
+        evidence.sort_by(|a, b| {
+            (a.start, a.end, &a.attribute, &a.value, &a.pattern).cmp(&(b.start, b.end, &b.attribute, &b.value, &b.pattern))
+        });
+        let attributes = sets
+            .into_iter()
+            .map(|(attribute, values)| {
+                let value = if self.one_of.contains_key(&attribute) {
+                    AttributeValue::One(values.into_iter().next().unwrap_or_default())
+                } else {
+                    AttributeValue::Set(values.into_iter().collect())
+                };
+                (attribute, value)
+            })
+            .collect();
+        Classification { attributes, evidence }
+    }
+}
+
+fn check_assignments(
+    map: &BTreeMap<String, OneOrMany>,
+    path: &str,
+    one_of: &BTreeMap<String, Vec<String>>,
+    vocabulary_values: &dyn Fn(&str, &str) -> bool,
+    problems: &mut Vec<ClassifierProblem>,
+) -> Vec<Assignment> {
+    let mut out = Vec::new();
+    for (attribute, values) in map {
+        let values = values.values();
+        if values.is_empty() {
+            problems.push(problem(format!("{path}.{attribute}"), "no value given", None));
+        }
+        if let Some(order) = one_of.get(attribute) {
+            if values.len() > 1 {
+                problems.push(problem(
+                    format!("{path}.{attribute}"),
+                    format!("`{attribute}` is one_of: a pattern can set only one value"),
+                    Some("split the pattern in two"),
+                ));
+            }
+            for v in &values {
+                if !order.contains(v) {
+                    problems.push(problem(
+                        format!("{path}.{attribute}"),
+                        format!("`{v}` is not listed under `one_of.{attribute}`"),
+                        Some("add it to the precedence list at the top of the file"),
+                    ));
+                }
+            }
+        }
+        for v in values {
+            if !vocabulary_values(attribute, &v) {
+                problems.push(problem(
+                    format!("{path}.{attribute}"),
+                    format!("`{v}` is not a declared value of `{attribute}`"),
+                    Some("declare it in rules/vocabulary.yaml, or fix the attribute or value name"),
+                ));
+            }
+            out.push(Assignment { attribute: attribute.clone(), value: v });
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------------------
+// Text helpers
+// ------------------------------------------------------------------------------------------
+
+/// One ASCII byte per char of `text`: typographic quotes, dashes and spaces become their ASCII
+/// forms, common accented letters their base letter, other letters and digits `x`, anything
+/// else a space. Byte offsets into the result are char offsets into `text`.
+pub fn ascii_shadow(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+fn fold_char(c: char) -> char {
+    if c.is_ascii() {
+        return if c == '\0' { ' ' } else { c };
+    }
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' | '\u{0060}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => '"',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{00AD}' => '-',
+        '\u{2028}' | '\u{2029}' | '\u{0085}' => '\n',
+        '\u{2022}' | '\u{25AA}' | '\u{25CF}' | '\u{00B7}' => '*',
+        '\u{2026}' => '.',
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'A',
+        'ç' => 'c',
+        'Ç' => 'C',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'È' | 'É' | 'Ê' | 'Ë' => 'E',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'Ì' | 'Í' | 'Î' | 'Ï' => 'I',
+        'ñ' => 'n',
+        'Ñ' => 'N',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'O',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'Ù' | 'Ú' | 'Û' | 'Ü' => 'U',
+        'ý' | 'ÿ' => 'y',
+        'ß' => 's',
+        c if c.is_whitespace() => ' ',
+        c if c.is_alphanumeric() => 'x',
+        _ => ' ',
+    }
+}
+
+/// Sentence starts (byte offsets into the ASCII shadow), sorted; the first is 0.
+/// A sentence ends at a newline, or after `.`, `!`, `?` (and closing quotes or brackets)
+/// followed by whitespace and then a capital letter, digit, quote, bracket or bullet.
+fn sentence_bounds(shadow: &str) -> Vec<usize> {
+    let b = shadow.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            starts.push(i + 1);
+        } else if c == b'.' || c == b'!' || c == b'?' {
+            let mut j = i + 1;
+            while j < b.len() && matches!(b[j], b'"' | b'\'' | b')' | b']') {
+                j += 1;
+            }
+            let ws_start = j;
+            while j < b.len() && (b[j] == b' ' || b[j] == b'\t' || b[j] == b'\r') {
+                j += 1;
+            }
+            if j > ws_start && j < b.len() && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit() || matches!(b[j], b'"' | b'(' | b'[' | b'*' | b'-' | b'\'')) {
+                starts.push(j);
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    starts
+}
+
+/// The sentence containing byte offset `at`: (start, end).
+fn sentence_of(starts: &[usize], at: usize, len: usize) -> (usize, usize) {
+    let idx = match starts.binary_search(&at) {
+        Ok(i) => i,
+        Err(i) => i.saturating_sub(1),
+    };
+    let start = starts.get(idx).copied().unwrap_or(0);
+    let end = starts.get(idx + 1).copied().unwrap_or(len);
+    (start, end.max(start))
+}
+
+/// The original text of each (char start, char end) span.
+fn char_slices(text: &str, spans: &[(usize, usize)]) -> BTreeMap<(usize, usize), String> {
+    let mut points: Vec<usize> = spans.iter().flat_map(|&(s, e)| [s, e]).collect();
+    points.sort_unstable();
+    points.dedup();
+    let mut byte_at: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut next = points.iter().peekable();
+    for (char_index, (byte_index, _)) in text.char_indices().enumerate() {
+        while let Some(&&p) = next.peek() {
+            if p == char_index {
+                byte_at.insert(p, byte_index);
+                next.next();
+            } else if p < char_index {
+                next.next();
+            } else {
+                break;
+            }
+        }
+        if next.peek().is_none() {
+            break;
+        }
+    }
+    for p in next {
+        byte_at.insert(*p, text.len());
+    }
+    spans
+        .iter()
+        .map(|&(s, e)| {
+            let bs = byte_at.get(&s).copied().unwrap_or(text.len());
+            let be = byte_at.get(&e).copied().unwrap_or(text.len());
+            ((s, e), text.get(bs..be.max(bs)).unwrap_or("").to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(yaml_patterns: Vec<PatternSpec>) -> ClassifierFile {
+        ClassifierFile {
+            version: 1,
+            negation: NegationSpec {
+                cues: vec![r"\bnot\b".into(), r"\bnever\b".into(), r"n't\b".into()],
+                ignore: vec![r"not limited to".into()],
+                scope_breaks: vec![r"\bexcept\b".into(), r"\bunless\b".into()],
+                window_words: None,
+            },
+            one_of: BTreeMap::from([("consent".to_string(), vec!["opt_in".to_string(), "opt_out".to_string()])]),
+            patterns: yaml_patterns,
+        }
+    }
+
+    fn pat(id: &str, phrases: &[&str], attr: &str, value: &str) -> PatternSpec {
+        PatternSpec {
+            id: id.into(),
+            doc: None,
+            phrases: phrases.iter().map(|s| s.to_string()).collect(),
+            regex: None,
+            requires: None,
+            unless: None,
+            set: BTreeMap::from([(attr.to_string(), OneOrMany::One(value.to_string()))]),
+            when_negated: BTreeMap::new(),
+            negatable: true,
+        }
+    }
+
+    fn any(_: &str, _: &str) -> bool {
+        true
+    }
+
+    #[test]
+    fn negation_and_scope() {
+        let c = Classifier::compile(
+            file(vec![
+                pat("sale", &["sell"], "purpose", "sale"),
+                pat("sp", &["service providers"], "recipients", "service_providers"),
+                pat("optin", &["opt in"], "consent", "opt_in"),
+            ]),
+            &any,
+        )
+        .unwrap();
+        assert!(!c.classify("We do not sell your data.").has("purpose", "sale"));
+        assert!(!c.classify("We don’t sell your data.").has("purpose", "sale"));
+        assert!(c.classify("We sell your data.").has("purpose", "sale"));
+        let r = c.classify("We will never share it except with service providers.");
+        assert!(r.has("recipients", "service_providers"));
+        let r = c.classify("We will not share it unless you opt in.");
+        assert_eq!(r.attributes.get("consent"), Some(&AttributeValue::One("opt_in".into())));
+    }
+
+    #[test]
+    fn evidence_offsets_are_chars() {
+        let c = Classifier::compile(file(vec![pat("sale", &["sell"], "purpose", "sale")]), &any).unwrap();
+        let r = c.classify("Ünïcödé “quotes” — we sell data");
+        let e = &r.evidence[0];
+        assert_eq!(e.text, "sell");
+        let chars: String = "Ünïcödé “quotes” — we sell data".chars().skip(e.start).take(e.end - e.start).collect();
+        assert_eq!(chars, "sell");
+    }
+
+    #[test]
+    fn reports_all_problems() {
+        let mut bad = pat("Bad Id", &[], "purpose", "nope");
+        bad.regex = Some("(unclosed".into());
+        let dup = pat("x", &["a"], "consent", "maybe");
+        let dup2 = pat("x", &["b"], "purpose", "sale");
+        let known = |a: &str, v: &str| !(v == "nope" || v == "maybe") || a.is_empty();
+        let problems = Classifier::compile(file(vec![bad, dup, dup2]), &known).unwrap_err();
+        let paths: Vec<_> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"patterns[0].id"));
+        assert!(paths.contains(&"patterns[0].regex"));
+        assert!(paths.contains(&"patterns[0].set.purpose"));
+        assert!(paths.contains(&"patterns[1].set.consent"));
+        assert!(paths.contains(&"patterns[2].id"));
+    }
+
+    #[test]
+    fn no_panic_on_odd_input() {
+        let c = Classifier::compile(file(vec![pat("sale", &["sell"], "purpose", "sale")]), &any).unwrap();
+        for t in ["", "\0\0", ".\n.\n", "sell", "not", "ü sell ü", &"x ".repeat(100_000)] {
+            let _ = c.classify(t);
+        }
+    }
+}

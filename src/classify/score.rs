@@ -1,0 +1,626 @@
+//! Scoring the classifier against the labelled corpora (OPP-115, C3PA, ToS;DR).
+//!
+//! Takes a compiled [`Classifier`], the corpus directory (`shared/corpus`, or wherever
+//! `CLAUSEMAP_CORPUS` points) and a [`CorpusMapping`] — the explicit, declarative link between
+//! our attribute values and each dataset's labels, kept in `rules/corpus-mapping.yaml` — and
+//! returns a [`ScoreReport`] that renders as Markdown tables.
+//!
+//! Protocol (from the corpus README): OPP-115 gold labels are those with at least 2 of 3
+//! annotator votes; `split.json` fixes the `dev` policies (tune on these) and the `test`
+//! policies (report on these). Reported: per-label precision, recall, F1 and support; micro
+//! and macro F1 over the practice categories; the false-positive rate on segments whose only
+//! majority label is "Other"; the negated-statement slice (segments whose majority says "Does
+//! Not"), where any mapped practice value we assert is a failure. C3PA spans and ToS;DR quotes
+//! are scored per mapped label. Nothing here writes files; the corpus is read only.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Classification, Classifier, OneOrMany};
+
+// ------------------------------------------------------------------------------------------
+// The mapping file
+// ------------------------------------------------------------------------------------------
+
+/// `rules/corpus-mapping.yaml`: which of our attribute values stand for which dataset label.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CorpusMapping {
+    /// OPP-115.
+    pub opp115: Opp115Mapping,
+    /// C3PA: CCPA disclosure label → our values.
+    #[serde(default)]
+    pub c3pa: Vec<LabelMapping>,
+    /// ToS;DR: cases → our values.
+    #[serde(default)]
+    pub tosdr: Vec<CaseMapping>,
+}
+
+/// Our values that predict a dataset label: attribute → value(s); any one of them predicts it.
+/// Taxonomy-aware: `data: personal.location` is predicted by `personal.location.precise`.
+pub type Targets = BTreeMap<String, OneOrMany>;
+
+/// The OPP-115 part of the mapping.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Opp115Mapping {
+    /// Votes needed for a gold label (default 2 of 3).
+    #[serde(default = "default_votes")]
+    pub min_votes: u64,
+    /// The practice categories and the values that predict each.
+    pub categories: Vec<LabelMapping>,
+    /// The catch-all category ("Other"); scored as "none of the mapped categories predicted".
+    pub other: String,
+    /// Attribute-level labels: category / attribute / value(s) → our values.
+    #[serde(default)]
+    pub attributes: Vec<AttributeMapping>,
+    /// How negated practices are marked.
+    pub negation: NegationMapping,
+}
+
+fn default_votes() -> u64 {
+    2
+}
+
+/// One dataset label and the values of ours that predict it.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct LabelMapping {
+    /// The dataset's label, exactly as spelt there.
+    pub label: String,
+    /// Our values; any one predicts the label.
+    pub predicted: Targets,
+}
+
+/// An OPP-115 attribute value (or several, any of which counts) and the values that predict it.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeMapping {
+    /// The category the attribute belongs to (`Third Party Sharing/Collection`), or `*` for any.
+    pub category: String,
+    /// The attribute (`Third Party Entity`).
+    pub attribute: String,
+    /// The attribute values (`Other part of company/affiliate`).
+    pub values: Vec<String>,
+    /// Our values; any one predicts the label.
+    pub predicted: Targets,
+    /// Whether this label's prediction is a positive claim that a "Does Not" segment must not
+    /// carry (default true).
+    #[serde(default = "default_true")]
+    pub negatable: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Where OPP-115 marks a practice as negated.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct NegationMapping {
+    /// The attribute (`Does/Does Not`).
+    pub attribute: String,
+    /// Its positive value (`Does`).
+    pub does: String,
+    /// Its negative value (`Does Not`).
+    pub does_not: String,
+}
+
+/// ToS;DR cases tied to our values.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CaseMapping {
+    /// A name for the row.
+    pub label: String,
+    /// The case titles, exactly as in `cases.jsonl`.
+    pub cases: Vec<String>,
+    /// Our values.
+    pub predicted: Targets,
+    /// The cases say the practice does **not** happen ("does not sell"): our values must be
+    /// absent; the row reports how often they are wrongly present.
+    #[serde(default)]
+    pub absent: bool,
+}
+
+// ------------------------------------------------------------------------------------------
+// The report
+// ------------------------------------------------------------------------------------------
+
+/// Which OPP-115 policies to score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// The 29 tuning policies.
+    Dev,
+    /// The 86 held-out policies.
+    Test,
+}
+
+impl Split {
+    fn key(self) -> &'static str {
+        match self {
+            Split::Dev => "dev",
+            Split::Test => "test",
+        }
+    }
+}
+
+/// Counts for one label.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// True positives.
+    pub tp: usize,
+    /// False positives.
+    pub fp: usize,
+    /// False negatives.
+    pub fn_: usize,
+}
+
+impl Counts {
+    /// tp / (tp + fp); `None` when nothing was predicted.
+    pub fn precision(&self) -> Option<f64> {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    /// tp / (tp + fn); `None` when there is no gold positive.
+    pub fn recall(&self) -> Option<f64> {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+    /// Harmonic mean of precision and recall (0 when either is undefined or both are 0).
+    pub fn f1(&self) -> f64 {
+        let denom = 2 * self.tp + self.fp + self.fn_;
+        if denom == 0 {
+            0.0
+        } else {
+            2.0 * self.tp as f64 / denom as f64
+        }
+    }
+    /// Gold positives.
+    pub fn support(&self) -> usize {
+        self.tp + self.fn_
+    }
+    fn add(&mut self, gold: bool, predicted: bool) {
+        match (gold, predicted) {
+            (true, true) => self.tp += 1,
+            (false, true) => self.fp += 1,
+            (true, false) => self.fn_ += 1,
+            (false, false) => {}
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+/// One row of a table.
+#[derive(Debug, Clone)]
+pub struct LabelScore {
+    /// The dataset label.
+    pub label: String,
+    /// Our values that predict it, as `attribute: value` text.
+    pub predicted_by: String,
+    /// The counts.
+    pub counts: Counts,
+}
+
+/// A misclassified example kept for error analysis (dev only).
+#[derive(Debug, Clone)]
+pub struct ErrorExample {
+    /// The label.
+    pub label: String,
+    /// `FP` or `FN` or `NEG` (a negated statement asserted).
+    pub kind: &'static str,
+    /// Where (policy / segment).
+    pub place: String,
+    /// The text (truncated).
+    pub text: String,
+    /// The pattern ids that fired for the label (for FP / NEG).
+    pub patterns: Vec<String>,
+}
+
+/// Everything the scorer measured.
+#[derive(Debug, Clone)]
+pub struct ScoreReport {
+    /// `dev` or `test`.
+    pub split: &'static str,
+    /// Number of OPP-115 policies and segments scored.
+    pub opp_policies: usize,
+    /// Segments scored.
+    pub opp_segments: usize,
+    /// The practice categories (the catch-all excluded).
+    pub categories: Vec<LabelScore>,
+    /// The catch-all, predicted when no practice category is.
+    pub other: LabelScore,
+    /// Attribute-level labels.
+    pub attributes: Vec<LabelScore>,
+    /// Segments whose only majority label is the catch-all, and how many got a practice topic.
+    pub other_only: (usize, usize),
+    /// Negated slice: (segments, segments where a mapped practice value was asserted).
+    pub negated: (usize, usize),
+    /// C3PA rows.
+    pub c3pa: Vec<LabelScore>,
+    /// ToS;DR rows (positive cases).
+    pub tosdr: Vec<LabelScore>,
+    /// ToS;DR rows for negative cases: (label, quotes, quotes where the value was asserted).
+    pub tosdr_absent: Vec<(String, String, usize, usize)>,
+    /// Error examples (only when asked for).
+    pub errors: Vec<ErrorExample>,
+}
+
+impl ScoreReport {
+    /// Micro-F1 over the practice categories (the catch-all excluded).
+    pub fn micro_f1(&self) -> f64 {
+        let mut c = Counts::default();
+        for l in &self.categories {
+            c.tp += l.counts.tp;
+            c.fp += l.counts.fp;
+            c.fn_ += l.counts.fn_;
+        }
+        c.f1()
+    }
+    /// Macro-F1 over the practice categories (the catch-all excluded).
+    pub fn macro_f1(&self) -> f64 {
+        mean(self.categories.iter().map(|l| l.counts.f1()))
+    }
+    /// Macro-F1 over the practice categories and the catch-all (all ten OPP-115 categories).
+    pub fn macro_f1_with_other(&self) -> f64 {
+        mean(self.categories.iter().chain(std::iter::once(&self.other)).map(|l| l.counts.f1()))
+    }
+    /// Micro-F1 over all ten categories.
+    pub fn micro_f1_with_other(&self) -> f64 {
+        let mut c = Counts::default();
+        for l in self.categories.iter().chain(std::iter::once(&self.other)) {
+            c.tp += l.counts.tp;
+            c.fp += l.counts.fp;
+            c.fn_ += l.counts.fn_;
+        }
+        c.f1()
+    }
+
+    /// Render as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "## OPP-115 `{}` split ({} policies, {} segments, gold = majority of annotators)\n", self.split, self.opp_policies, self.opp_segments);
+        let _ = writeln!(s, "### Practice categories (`topic`)\n");
+        table(&mut s, self.categories.iter().chain(std::iter::once(&self.other)));
+        let _ = writeln!(s);
+        let _ = writeln!(s, "| summary | value |\n|---|---:|");
+        let _ = writeln!(s, "| micro-F1, 9 practice categories | {:.3} |", self.micro_f1());
+        let _ = writeln!(s, "| macro-F1, 9 practice categories | {:.3} |", self.macro_f1());
+        let _ = writeln!(s, "| micro-F1, all 10 categories (Other = no practice topic) | {:.3} |", self.micro_f1_with_other());
+        let _ = writeln!(s, "| macro-F1, all 10 categories (Other = no practice topic) | {:.3} |", self.macro_f1_with_other());
+        let (n, fp) = self.other_only;
+        let _ = writeln!(s, "| \"Other\"-only segments given a practice topic (FP rate) | {fp} / {n} = {} |", pct(fp, n));
+        let (n, bad) = self.negated;
+        let _ = writeln!(s, "| negated slice (\"Does Not\" majority): segments asserting a mapped practice value | {bad} / {n} = {} |", pct(bad, n));
+        let _ = writeln!(s);
+        if !self.attributes.is_empty() {
+            let _ = writeln!(s, "### OPP-115 attribute values\n");
+            table(&mut s, self.attributes.iter());
+            let _ = writeln!(s);
+        }
+        if !self.c3pa.is_empty() {
+            let _ = writeln!(s, "## C3PA (CCPA disclosure spans; all spans are labelled, so precision is measured against the other disclosure labels)\n");
+            table(&mut s, self.c3pa.iter());
+            let _ = writeln!(s);
+        }
+        if !self.tosdr.is_empty() {
+            let _ = writeln!(s, "## ToS;DR (moderated quotes; precision among quotes of all mapped cases)\n");
+            table(&mut s, self.tosdr.iter());
+            let _ = writeln!(s);
+        }
+        if !self.tosdr_absent.is_empty() {
+            let _ = writeln!(s, "### ToS;DR negative cases (the value must NOT be asserted)\n");
+            let _ = writeln!(s, "| case group | value that must be absent | quotes | wrongly asserted |\n|---|---|---:|---:|");
+            for (label, by, n, bad) in &self.tosdr_absent {
+                let _ = writeln!(s, "| {label} | {by} | {n} | {bad} ({}) |", pct(*bad, *n));
+            }
+            let _ = writeln!(s);
+        }
+        s
+    }
+}
+
+fn mean(it: impl Iterator<Item = f64>) -> f64 {
+    let v: Vec<f64> = it.collect();
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+fn pct(a: usize, b: usize) -> String {
+    ratio(a, b).map_or("–".to_string(), |r| format!("{:.1}%", 100.0 * r))
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or("–".to_string(), |x| format!("{x:.3}"))
+}
+
+fn table<'a>(s: &mut String, rows: impl Iterator<Item = &'a LabelScore>) {
+    let _ = writeln!(s, "| label | predicted by | precision | recall | F1 | support | predicted |\n|---|---|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {:.3} | {} | {} |",
+            r.label.replace('|', "/"),
+            r.predicted_by,
+            fmt_opt(r.counts.precision()),
+            fmt_opt(r.counts.recall()),
+            r.counts.f1(),
+            r.counts.support(),
+            r.counts.tp + r.counts.fp
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Scoring
+// ------------------------------------------------------------------------------------------
+
+/// Options for [`score_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct ScoreOptions {
+    /// Which OPP-115 split.
+    pub split: Split,
+    /// Keep up to this many error examples per label (0: none).
+    pub errors_per_label: usize,
+    /// Also score C3PA and ToS;DR.
+    pub other_corpora: bool,
+}
+
+/// Score on the OPP-115 **test** split, plus C3PA and ToS;DR.
+pub fn score(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMapping) -> Result<ScoreReport, String> {
+    score_with(classifier, corpus_dir, mapping, ScoreOptions { split: Split::Test, errors_per_label: 0, other_corpora: true })
+}
+
+/// Score on the OPP-115 `dev` split (for tuning), with error examples.
+pub fn score_dev(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMapping, errors_per_label: usize) -> Result<ScoreReport, String> {
+    score_with(classifier, corpus_dir, mapping, ScoreOptions { split: Split::Dev, errors_per_label, other_corpora: true })
+}
+
+fn targets_text(t: &Targets) -> String {
+    t.iter().map(|(a, v)| format!("{a}: {}", v.values().join(" / "))).collect::<Vec<_>>().join("; ")
+}
+
+fn predicts(c: &Classification, t: &Targets) -> bool {
+    t.iter().any(|(a, vs)| vs.values().iter().any(|v| c.has_within(a, v)))
+}
+
+fn patterns_for(c: &Classification, t: &Targets) -> Vec<String> {
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    for e in &c.evidence {
+        if let Some(vs) = t.get(&e.attribute) {
+            if vs.values().iter().any(|v| e.value == *v || (e.value.starts_with(v.as_str()) && e.value[v.len()..].starts_with('.'))) {
+                out.insert(e.pattern.clone());
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn read_jsonl(path: &Path) -> Result<Vec<Value>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: invalid JSON: {e}", path.display(), i + 1)))
+        .collect()
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    let t: String = s.chars().take(n).collect();
+    let t = t.replace('\n', " ");
+    if s.chars().count() > n {
+        format!("{t}…")
+    } else {
+        t
+    }
+}
+
+fn votes(seg: &Value, category: &str, attribute: &str, value: &str) -> u64 {
+    seg.get("attributes").and_then(|a| a.get(category)).and_then(|a| a.get(attribute)).and_then(|a| a.get(value)).and_then(Value::as_u64).unwrap_or(0)
+}
+
+/// Score with explicit options.
+pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMapping, options: ScoreOptions) -> Result<ScoreReport, String> {
+    let opp = corpus_dir.join("opp115");
+    let split_text = std::fs::read_to_string(opp.join("split.json")).map_err(|e| format!("cannot read opp115/split.json: {e}"))?;
+    let split: Value = serde_json::from_str(&split_text).map_err(|e| format!("opp115/split.json: {e}"))?;
+    let policies: BTreeSet<String> = split
+        .get(options.split.key())
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("opp115/split.json has no `{}` list", options.split.key()))?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let segments = read_jsonl(&opp.join("segments.jsonl"))?;
+    let m = &mapping.opp115;
+
+    let mut cats: Vec<LabelScore> = m.categories.iter().map(|c| LabelScore { label: c.label.clone(), predicted_by: targets_text(&c.predicted), counts: Counts::default() }).collect();
+    let mut other = LabelScore { label: m.other.clone(), predicted_by: "(no practice topic predicted)".into(), counts: Counts::default() };
+    let mut attrs: Vec<LabelScore> = m
+        .attributes
+        .iter()
+        .map(|a| LabelScore { label: format!("{} / {} = {}", a.category, a.attribute, a.values.join(" or ")), predicted_by: targets_text(&a.predicted), counts: Counts::default() })
+        .collect();
+    let mut errors = Vec::new();
+    let mut error_count: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
+    let mut keep = |errors: &mut Vec<ErrorExample>, label: &str, kind: &'static str, place: String, text: &str, patterns: Vec<String>| {
+        let n = error_count.entry((label.to_string(), kind)).or_default();
+        if *n < options.errors_per_label {
+            *n += 1;
+            errors.push(ErrorExample { label: label.to_string(), kind, place, text: truncate(text, 400), patterns });
+        }
+    };
+    let mut other_only = (0, 0);
+    let mut negated = (0, 0);
+    let mut seen_policies = BTreeSet::new();
+    let mut n_segments = 0;
+    for seg in &segments {
+        let policy = seg.get("policy").and_then(Value::as_str).unwrap_or("");
+        if !policies.contains(policy) {
+            continue;
+        }
+        seen_policies.insert(policy.to_string());
+        n_segments += 1;
+        let text = seg.get("text").and_then(Value::as_str).unwrap_or("");
+        let place = format!("{policy}#{}", seg.get("segment_id").and_then(Value::as_u64).unwrap_or(0));
+        let gold_cats: BTreeSet<String> = seg
+            .get("category_votes")
+            .and_then(Value::as_object)
+            .map(|o| o.iter().filter(|(_, v)| v.as_u64().unwrap_or(0) >= m.min_votes).map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default();
+        let c = classifier.classify(text);
+        let mut any_practice = false;
+        for (row, cm) in cats.iter_mut().zip(&m.categories) {
+            let gold = gold_cats.contains(&cm.label);
+            let pred = predicts(&c, &cm.predicted);
+            any_practice |= pred;
+            row.counts.add(gold, pred);
+            if gold != pred && options.errors_per_label > 0 {
+                let pats = if pred { patterns_for(&c, &cm.predicted) } else { Vec::new() };
+                keep(&mut errors, &cm.label, if pred { "FP" } else { "FN" }, place.clone(), text, pats);
+            }
+        }
+        other.counts.add(gold_cats.contains(&m.other), !any_practice);
+        if gold_cats.len() == 1 && gold_cats.contains(&m.other) {
+            other_only.0 += 1;
+            if any_practice {
+                other_only.1 += 1;
+            }
+        }
+        for (row, am) in attrs.iter_mut().zip(&m.attributes) {
+            let gold = am.values.iter().any(|v| {
+                if am.category == "*" {
+                    gold_cats.iter().any(|cat| votes(seg, cat, &am.attribute, v) >= m.min_votes)
+                } else {
+                    votes(seg, &am.category, &am.attribute, v) >= m.min_votes
+                }
+            });
+            let pred = predicts(&c, &am.predicted);
+            row.counts.add(gold, pred);
+            if gold != pred && options.errors_per_label > 0 {
+                let pats = if pred { patterns_for(&c, &am.predicted) } else { Vec::new() };
+                keep(&mut errors, &row.label, if pred { "FP" } else { "FN" }, place.clone(), text, pats);
+            }
+        }
+        // Negated slice: a category whose majority says "Does Not" and not "Does".
+        let neg_cats: Vec<&String> = gold_cats
+            .iter()
+            .filter(|cat| votes(seg, cat, &m.negation.attribute, &m.negation.does_not) >= m.min_votes && votes(seg, cat, &m.negation.attribute, &m.negation.does) < m.min_votes)
+            .collect();
+        if !neg_cats.is_empty() {
+            negated.0 += 1;
+            let mut asserted = Vec::new();
+            for am in &m.attributes {
+                if am.negatable && (am.category == "*" || neg_cats.iter().any(|c| **c == am.category)) && predicts(&c, &am.predicted) {
+                    asserted.extend(patterns_for(&c, &am.predicted));
+                }
+            }
+            if !asserted.is_empty() {
+                negated.1 += 1;
+                asserted.sort();
+                asserted.dedup();
+                keep(&mut errors, "negated slice", "NEG", place.clone(), text, asserted);
+            }
+        }
+    }
+
+    let mut c3pa_rows = Vec::new();
+    let mut tosdr_rows = Vec::new();
+    let mut tosdr_absent = Vec::new();
+    if options.other_corpora {
+        if !mapping.c3pa.is_empty() {
+            let spans = read_jsonl(&corpus_dir.join("c3pa").join("ccpa_spans.jsonl"))?;
+            let mut rows: Vec<LabelScore> = mapping.c3pa.iter().map(|l| LabelScore { label: l.label.clone(), predicted_by: targets_text(&l.predicted), counts: Counts::default() }).collect();
+            for span in &spans {
+                let text = span.get("text").and_then(Value::as_str).unwrap_or("");
+                let labels: BTreeSet<&str> = span.get("labels").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let c = classifier.classify(text);
+                for (row, lm) in rows.iter_mut().zip(&mapping.c3pa) {
+                    let gold = labels.contains(lm.label.as_str());
+                    let pred = predicts(&c, &lm.predicted);
+                    row.counts.add(gold, pred);
+                    if gold != pred && options.errors_per_label > 0 {
+                        let place = format!("c3pa {}#{}", span.get("policy").and_then(Value::as_str).unwrap_or(""), span.get("span_id").and_then(Value::as_u64).unwrap_or(0));
+                        let pats = if pred { patterns_for(&c, &lm.predicted) } else { Vec::new() };
+                        keep(&mut errors, &format!("c3pa {}", lm.label), if pred { "FP" } else { "FN" }, place, text, pats);
+                    }
+                }
+            }
+            c3pa_rows = rows;
+        }
+        if !mapping.tosdr.is_empty() {
+            let points = read_jsonl(&corpus_dir.join("tosdr").join("points.jsonl"))?;
+            let mapped_cases: BTreeSet<&str> = mapping.tosdr.iter().flat_map(|m| m.cases.iter().map(|c| c.as_str())).collect();
+            let mut rows: Vec<LabelScore> = Vec::new();
+            let mut absent: Vec<(String, String, usize, usize)> = Vec::new();
+            let mut row_of: Vec<(bool, usize)> = Vec::new();
+            for cm in &mapping.tosdr {
+                if cm.absent {
+                    row_of.push((true, absent.len()));
+                    absent.push((cm.label.clone(), targets_text(&cm.predicted), 0, 0));
+                } else {
+                    row_of.push((false, rows.len()));
+                    rows.push(LabelScore { label: cm.label.clone(), predicted_by: targets_text(&cm.predicted), counts: Counts::default() });
+                }
+            }
+            for p in &points {
+                if p.get("needs_moderation").and_then(Value::as_bool) == Some(true) {
+                    continue;
+                }
+                let case = p.get("case").and_then(Value::as_str).unwrap_or("");
+                if !mapped_cases.contains(case) {
+                    continue;
+                }
+                let text = p.get("quote").and_then(Value::as_str).unwrap_or("");
+                let c = classifier.classify(text);
+                for (cm, &(is_absent, idx)) in mapping.tosdr.iter().zip(&row_of) {
+                    let gold = cm.cases.iter().any(|x| x == case);
+                    let pred = predicts(&c, &cm.predicted);
+                    if is_absent {
+                        if gold {
+                            if let Some(a) = absent.get_mut(idx) {
+                                a.2 += 1;
+                                if pred {
+                                    a.3 += 1;
+                                    keep(&mut errors, &format!("tosdr {}", cm.label), "NEG", format!("tosdr {}", p.get("id").and_then(Value::as_str).unwrap_or("")), text, patterns_for(&c, &cm.predicted));
+                                }
+                            }
+                        }
+                    } else if let Some(row) = rows.get_mut(idx) {
+                        // Quotes of a negative case that names the same value are not counted
+                        // against precision here; they are scored in the absent table.
+                        row.counts.add(gold, pred);
+                        if gold != pred && options.errors_per_label > 0 {
+                            let pats = if pred { patterns_for(&c, &cm.predicted) } else { Vec::new() };
+                            keep(&mut errors, &format!("tosdr {}", cm.label), if pred { "FP" } else { "FN" }, format!("tosdr {} ({case})", p.get("id").and_then(Value::as_str).unwrap_or("")), text, pats);
+                        }
+                    }
+                }
+            }
+            tosdr_rows = rows;
+            tosdr_absent = absent;
+        }
+    }
+
+    Ok(ScoreReport {
+        split: options.split.key(),
+        opp_policies: seen_policies.len(),
+        opp_segments: n_segments,
+        categories: cats,
+        other,
+        attributes: attrs,
+        other_only,
+        negated,
+        c3pa: c3pa_rows,
+        tosdr: tosdr_rows,
+        tosdr_absent,
+        errors,
+    })
+}
