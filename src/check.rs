@@ -97,12 +97,22 @@ pub fn compile(sources: Vec<Source>) -> Result<RuleSet, Vec<Problem>> {
             FileRole::Pack => pack_sources.push(s),
         }
     }
-    let Some(vocab_source) = vocab_source else {
-        return Err(vec![Problem::new(
-            "check::no-vocabulary",
-            "the rule directory has no vocabulary.yaml",
-        )
-        .help("copy rules/vocabulary.yaml from clausemap's repository into the directory, or point --rules at a directory that has one")]);
+    // A directory without its own vocabulary uses the built-in one.
+    let vocab_source = match vocab_source {
+        Some(v) => v,
+        None => match crate::rules::builtin_sources()
+            .into_iter()
+            .find(|s| role_of(&s.name) == FileRole::Vocabulary)
+        {
+            Some(v) => v,
+            None => {
+                return Err(vec![Problem::new(
+                    "check::no-vocabulary",
+                    "the rule directory has no vocabulary.yaml",
+                )
+                .help("add a vocabulary.yaml to the rule directory")])
+            }
+        },
     };
     let vocab = match yaml::from_source::<RawVocabulary>(&vocab_source) {
         Ok(raw) => match Vocabulary::build(raw, &vocab_source) {

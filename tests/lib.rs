@@ -1,1 +1,6 @@
-//! Integration tests: they run the real binary.
+//! Integration tests: they run the real `clausemap` binary and check what a user sees.
+
+mod bad_inputs;
+mod cli;
+mod dsl;
+mod support;

@@ -225,7 +225,10 @@ fn build_path(pair: Pair<'_, Rule>) -> Path {
 }
 
 fn build_list(pair: Pair<'_, Rule>) -> Result<Vec<Literal>, ParseError> {
-    pair.into_inner().map(build_literal).collect()
+    pair.into_inner()
+        .filter(|p| !matches!(p.as_rule(), Rule::list_sep | Rule::list_close))
+        .map(build_literal)
+        .collect()
 }
 
 fn build_literal(pair: Pair<'_, Rule>) -> Result<Literal, ParseError> {
@@ -321,7 +324,10 @@ fn describe_found(text: &str, pos: usize) -> (String, usize) {
     let Some(first) = rest.chars().next() else {
         return ("the end of the condition".to_string(), 0);
     };
-    let word: String = if first.is_alphanumeric() || first == '_' || first == '@' {
+    let word: String = if first == '"' || first == '\'' {
+        let close = rest[1..].find(first).map_or(rest.len(), |i| i + 2);
+        rest[..close].to_string()
+    } else if first.is_alphanumeric() || first == '_' || first == '@' {
         rest.chars()
             .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@'))
             .collect()
@@ -358,6 +364,9 @@ fn friendly(rule: Rule) -> &'static str {
         Rule::in_list | Rule::in_kw => "`in`",
         Rule::compare | Rule::cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
         Rule::list => "a list (`[...]`)",
+        Rule::list_sep => "`,`",
+        Rule::list_close => "`]`",
+        Rule::paren_close => "`)`",
         Rule::string | Rule::dq_inner | Rule::sq_inner => "a string",
         Rule::date => "a date",
         Rule::number => "a number",

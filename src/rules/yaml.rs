@@ -20,6 +20,11 @@ pub const MAX_YAML_BYTES: usize = 64 * 1024 * 1024;
 /// Deserialize a whole YAML file.
 pub fn from_source<T: DeserializeOwned>(source: &Source) -> Result<T, Problem> {
     check_size(source)?;
+    if source.text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(Problem::new("yaml::empty", "file is empty")
+            .in_file(source.name.clone())
+            .help("write the file's content, or remove the file"));
+    }
     let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
     serde_yaml::from_str(text).map_err(|e| problem_from(source, &e))
 }
@@ -53,9 +58,25 @@ fn problem_from(source: &Source, err: &serde_yaml::Error) -> Problem {
         Some(i) => raw[..i].to_string(),
         None => raw.clone(),
     };
-    let (message, help) = explain_yaml_message(&message);
+    let (message, mut help) = explain_yaml_message(&message);
+    let location = err.location();
+    if help.is_none() {
+        let at_tab = location.as_ref().is_some_and(|loc| {
+            let start = byte_of_line_col(&source.text, loc.line(), loc.column());
+            let line_start = source.text[..start].rfind('\n').map_or(0, |i| i + 1);
+            source.text[line_start..].starts_with(['\t', ' '])
+                && source.text[line_start..]
+                    .trim_start_matches(' ')
+                    .starts_with('\t')
+        });
+        help = Some(if at_tab {
+            "YAML indents with spaces, never tabs: replace the tab".to_string()
+        } else {
+            "check the quoting and the indentation near this place".to_string()
+        });
+    }
     let mut problem = Problem::new("yaml::invalid", message).help_opt(help);
-    match err.location() {
+    match location {
         Some(loc) => {
             let start = byte_of_line_col(&source.text, loc.line(), loc.column());
             let end = next_char_end(&source.text, start);
@@ -92,8 +113,11 @@ fn explain_plain(message: &str) -> (String, Option<String>) {
                 .collect();
             let wanted = field.trim_matches('`');
             match crate::check::suggest(wanted, names.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`? the keys allowed here are {e}"),
-                None => format!("the keys allowed here are {e}"),
+                Some(s) => format!(
+                    "did you mean `{s}`? allowed keys: {}",
+                    e.trim_start_matches("one of ")
+                ),
+                None => format!("allowed keys: {}", e.trim_start_matches("one of ")),
             }
         });
         return (format!("unknown key {field}"), help);
