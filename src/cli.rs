@@ -42,6 +42,131 @@ pub enum Command {
     Memo(MemoArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
+    /// The provision × jurisdiction matrix of flags, with review states.
+    Flags(FlagsArgs),
+    /// Record a reviewer's decision on a finding, or list the review state.
+    Review(ReviewArgs),
+    /// Compare two versions of a policy, or two versions of the rule packs.
+    Diff(DiffArgs),
+    /// Generate deterministic synthetic inputs for benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct FlagsArgs {
+    /// Provision files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub rules: RuleOpts,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = FlagsFormat::Table)]
+    pub format: FlagsFormat,
+    /// Only these jurisdictions (repeatable).
+    #[arg(long, short, value_name = "CODE")]
+    pub jurisdiction: Vec<String>,
+    /// Only flags at least this severe.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<Severity>,
+    /// The review ledger (default: `<file>.review.yaml` beside the first file).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FlagsFormat {
+    Table,
+    Csv,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The provision file the decision is about.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub rules: RuleOpts,
+    /// The provision's id.
+    #[arg(long, value_name = "ID", required_unless_present = "list")]
+    pub provision: Option<String>,
+    /// The rule's id.
+    #[arg(long, value_name = "ID", required_unless_present = "list")]
+    pub rule: Option<String>,
+    /// The decision.
+    #[arg(long, value_enum, required_unless_present = "list")]
+    pub decision: Option<Decision>,
+    /// Why (required with a decision).
+    #[arg(long, required_unless_present = "list")]
+    pub reason: Option<String>,
+    /// Who decided (default: $USER).
+    #[arg(long)]
+    pub reviewer: Option<String>,
+    /// The decision lapses after this date (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    pub expires: Option<crate::date::Date>,
+    /// The review ledger (default: `<file>.review.yaml`).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// List pending, decided, stale and expired items instead of recording a decision.
+    #[arg(long, conflicts_with_all = ["decision", "reason"])]
+    pub list: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Decision {
+    Confirm,
+    Dismiss,
+    AcceptRisk,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old and the new version (provision files or raw policies); with --rules-new, the
+    /// provision files to evaluate under both rule sets.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub rules: RuleOpts,
+    /// The new rule directory: compare findings under --rules (old) and this (new).
+    #[arg(long, value_name = "DIR")]
+    pub rules_new: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// The review ledger of the old version (default: `<old>.review.yaml`).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Md,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Write a synthetic provision file (JSON Lines) to standard output.
+    Gen(BenchGenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchGenArgs {
+    /// How many provisions.
+    #[arg(long, default_value_t = 10_000)]
+    pub provisions: usize,
+    /// Provisions per document (one document per line).
+    #[arg(long, default_value_t = 100)]
+    pub per_document: usize,
+    /// The generator's seed: the same seed gives the same file.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub rules: RuleOpts,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,25 @@ pub fn run(cli: Cli) -> Exit {
         Command::Test(a) => test(a),
         Command::Graph(a) => graph(a),
         Command::Memo(a) => crate::memo::run(a),
+        Command::Flags(a) => crate::flags::run(a),
+        Command::Review(a) => crate::review::run(a),
+        Command::Diff(a) => crate::diff::run(a),
+        Command::Bench(crate::cli::BenchCommand::Gen(a)) => {
+            let set = match load_rules(a.rules.rules.as_deref()) {
+                Ok(s) => s,
+                Err(p) => {
+                    print_problems(&p, errors);
+                    return Exit::Usage;
+                }
+            };
+            emit(&crate::synth::provisions_jsonl(
+                &set,
+                a.provisions,
+                a.per_document,
+                a.seed,
+            ));
+            Ok(Exit::Ok)
+        }
         Command::Completions(a) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "clausemap", &mut io::stdout());

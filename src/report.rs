@@ -61,6 +61,8 @@ pub struct Writer<'a, W: Write> {
     as_of: Date,
     count: usize,
     pub findings: usize,
+    /// The digest of the rule packs, computed once.
+    digest: String,
 }
 
 #[derive(Serialize)]
@@ -80,6 +82,7 @@ impl<'a, W: Write> Writer<'a, W> {
             as_of,
             count: 0,
             findings: 0,
+            digest: set.digest(),
         };
         match format {
             OutputFormat::Json => {
@@ -107,11 +110,10 @@ impl<'a, W: Write> Writer<'a, W> {
                 serde_json::to_writer(&mut self.out, o).map_err(io::Error::other)?;
             }
             OutputFormat::Jsonl => {
-                let digest = self.set.digest();
                 let line = JsonlLine {
                     outcome: o,
                     as_of: self.as_of,
-                    rules_sha256: &digest,
+                    rules_sha256: &self.digest,
                 };
                 serde_json::to_writer(&mut self.out, &line).map_err(io::Error::other)?;
                 self.out.write_all(b"\n")?;

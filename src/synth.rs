@@ -1,0 +1,146 @@
+//! Deterministic synthetic corpora for benchmarks: provision files whose attributes are drawn
+//! from the vocabulary with a seeded generator, so every run measures the same input.
+
+use std::fmt::Write as _;
+
+use crate::rules::RuleSet;
+use crate::vocab::ValueType;
+
+/// A small, fast, seeded generator (xorshift64*); not for anything but test data.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+const WORDS: &[&str] = &[
+    "we",
+    "may",
+    "use",
+    "your",
+    "personal",
+    "data",
+    "to",
+    "improve",
+    "develop",
+    "and",
+    "provide",
+    "our",
+    "services",
+    "including",
+    "training",
+    "artificial",
+    "intelligence",
+    "models",
+    "share",
+    "with",
+    "affiliates",
+    "partners",
+    "for",
+    "advertising",
+    "you",
+    "can",
+    "opt",
+    "out",
+    "in",
+    "settings",
+    "content",
+    "posts",
+    "profile",
+    "information",
+    "legitimate",
+    "interests",
+];
+
+/// `documents` JSON Lines documents of `per_document` provisions each, about 460 characters of
+/// text per provision, attributes drawn from the vocabulary.
+pub fn provisions_jsonl(set: &RuleSet, total: usize, per_document: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let vocab = &set.vocab;
+    let markets = [
+        "EU", "UK", "US", "US-CA", "US-CO", "US-TX", "US-IL", "IE", "DE",
+    ];
+    let mut out = String::new();
+    let per_document = per_document.max(1);
+    let mut made = 0;
+    let mut doc = 0;
+    while made < total {
+        let n = per_document.min(total - made);
+        let mut m: Vec<&str> = markets.iter().copied().filter(|_| rng.chance(50)).collect();
+        if m.is_empty() {
+            m.push("EU");
+        }
+        let _ = write!(
+            out,
+            "{{\"entity\":{{\"id\":\"entity-{doc}\",\"facts\":{{\"markets\":{},\"establishments\":[\"US\"],\"annual_revenue_usd\":{},\"roles\":[\"controller\",\"ai_developer\"]}}}},\"document\":{{\"id\":\"doc-{doc}\",\"updated\":\"2026-05-05\"}},\"provisions\":[",
+            serde_json::to_string(&m).unwrap_or_default(),
+            10_000_000 + rng.below(100) * 1_000_000
+        );
+        for i in 0..n {
+            if i > 0 {
+                out.push(',');
+            }
+            let mut text = String::new();
+            while text.len() < 460 {
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                text.push_str(WORDS[rng.below(WORDS.len())]);
+            }
+            let mut attrs = serde_json::Map::new();
+            for field in &vocab.attributes {
+                if !rng.chance(60) {
+                    continue;
+                }
+                let value = match &field.ty {
+                    ValueType::Set(t) => {
+                        let tax = &vocab.taxonomies[*t];
+                        let k = 1 + rng.below(3);
+                        let mut vals: Vec<String> = (0..k)
+                            .map(|_| tax.values[rng.below(tax.values.len())].clone())
+                            .collect();
+                        vals.sort();
+                        vals.dedup();
+                        serde_json::json!(vals)
+                    }
+                    ValueType::OneOf(values) => serde_json::json!(values[rng.below(values.len())]),
+                    _ => continue,
+                };
+                attrs.insert(field.name.clone(), value);
+            }
+            let provision = serde_json::json!({
+                "id": format!("p-{doc}-{i}"),
+                "text": text,
+                "attributes": attrs,
+            });
+            out.push_str(&provision.to_string());
+        }
+        out.push_str("]}\n");
+        made += n;
+        doc += 1;
+    }
+    out
+}
