@@ -48,6 +48,8 @@ pub enum Command {
     Review(ReviewArgs),
     /// Compare two versions of a policy, or two versions of the rule packs.
     Diff(DiffArgs),
+    /// Print a JSON Schema for rule packs, rule tests or provision files (for editors).
+    Schema(SchemaArgs),
     /// Generate deterministic synthetic inputs for benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -146,6 +148,16 @@ pub enum DiffFormat {
     Table,
     Json,
     Md,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which file the schema describes.
+    #[arg(value_enum, default_value_t = crate::schema::SchemaKind::Pack)]
+    pub kind: crate::schema::SchemaKind,
+    /// Rule directory whose vocabulary the schema lists. Default: the built-in packs.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

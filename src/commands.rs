@@ -28,6 +28,10 @@ pub fn run(cli: Cli) -> Exit {
         Command::Graph(a) => graph(a),
         Command::Memo(a) => crate::memo::run(a),
         Command::Flags(a) => crate::flags::run(a),
+        Command::Schema(a) => load_rules(a.rules.as_deref()).map(|set| {
+            emit(&crate::schema::schema(&set, a.kind));
+            Exit::Ok
+        }),
         Command::Review(a) => crate::review::run(a),
         Command::Diff(a) => crate::diff::run(a),
         Command::Bench(crate::cli::BenchCommand::Gen(a)) => {
@@ -281,7 +285,7 @@ fn explain(a: ExplainArgs) -> Result<Exit, Vec<Problem>> {
 }
 
 /// Write to standard output; a closed pipe (`| head`) ends the output quietly.
-fn emit(text: &str) {
+pub fn emit(text: &str) {
     let mut out = io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

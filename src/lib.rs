@@ -5,6 +5,7 @@
 //! provisions of privacy policies ([`model`], [`eval`]); the findings are written as tables,
 //! JSON, JSON Lines or CSV ([`report`]). See `src/README.md` for one line per module.
 
+#![recursion_limit = "256"]
 #![allow(
     clippy::result_large_err,
     reason = "problems are the cold path and carry their source for rendering; boxing them buys nothing"
@@ -27,6 +28,7 @@ pub mod model;
 pub mod report;
 pub mod review;
 pub mod rules;
+pub mod schema;
 pub mod source;
 pub mod synth;
 pub mod testing;
