@@ -899,6 +899,12 @@ impl Compiler<'_> {
             }
             (ValueType::Set(t), Test::HasAny(list)) => Some(LeafTest::HasAny(self.set_mask(*t, path, list, errs)?)),
             (ValueType::Set(t), Test::HasAll(list)) => Some(LeafTest::HasAll(self.set_mask(*t, path, list, errs)?)),
+            (ValueType::Set(t), Test::Covers(list)) => {
+                // A value is covered by itself and by every value above it.
+                let mask = self.set_mask(*t, path, list, errs)?;
+                let tax = &self.vocab.taxonomies[*t];
+                Some(LeafTest::Covers(tax.close(mask.iter())))
+            }
             (ValueType::Set(_), _) => type_err(
                 errs,
                 path.span,

@@ -73,6 +73,8 @@ pub enum Test {
     Has(Literal),
     HasAny(Vec<Literal>),
     HasAll(Vec<Literal>),
+    /// `covers v` / `covers any [..]`: the set as written holds a value or one above it.
+    Covers(Vec<Literal>),
     In(Vec<Literal>),
     Cmp(CmpOp, Literal),
 }

@@ -185,6 +185,8 @@ fn build_test(pair: Pair<'_, Rule>) -> Result<Test, ParseError> {
         Rule::has_any => Test::HasAny(build_list(next(&mut inner, span)?)?),
         Rule::has_all => Test::HasAll(build_list(next(&mut inner, span)?)?),
         Rule::has_one => Test::Has(build_literal(next(&mut inner, span)?)?),
+        Rule::covers_one => Test::Covers(vec![build_literal(next(&mut inner, span)?)?]),
+        Rule::covers_any => Test::Covers(build_list(next(&mut inner, span)?)?),
         Rule::in_list => Test::In(build_list(next(&mut inner, span)?)?),
         Rule::compare => {
             let op = build_cmp_op(next(&mut inner, span)?);
@@ -202,7 +204,7 @@ fn build_test(pair: Pair<'_, Rule>) -> Result<Test, ParseError> {
 fn is_keyword(rule: Rule) -> bool {
     matches!(
         rule,
-        Rule::has_kw | Rule::any_kw | Rule::all_kw | Rule::in_kw | Rule::known_kw
+        Rule::has_kw | Rule::any_kw | Rule::all_kw | Rule::in_kw | Rule::known_kw | Rule::covers_kw
     )
 }
 
@@ -359,6 +361,7 @@ fn friendly(rule: Rule) -> &'static str {
         Rule::predicate | Rule::path | Rule::ident | Rule::segment => "an attribute path",
         Rule::has_any | Rule::has_all | Rule::has_one | Rule::has_kw => "`has`",
         Rule::any_kw => "`any`",
+        Rule::covers_one | Rule::covers_any | Rule::covers_kw => "`covers`",
         Rule::all_kw => "`all`",
         Rule::known_kw => "`known(...)`",
         Rule::in_list | Rule::in_kw => "`in`",

@@ -53,6 +53,8 @@ pub enum LeafTest {
     HasAny(Bits),
     /// The set's closure holds the whole mask (`has all`).
     HasAll(Bits),
+    /// The set as written meets the mask: each value listed with its ancestors (`covers`).
+    Covers(Bits),
     /// The one-of value is in the mask (`==`, `in`); `negate` for `!=`.
     OneIn {
         mask: Bits,

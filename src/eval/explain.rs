@@ -276,6 +276,22 @@ fn would(set: &RuleSet, leaf: &Leaf) -> String {
     match &leaf.test {
         LeafTest::Known | LeafTest::MapKnown { .. } => format!("`{p}` were stated"),
         LeafTest::Truthy => format!("`{p}` were true"),
+        LeafTest::Covers(mask) => {
+            let tax = match leaf.slot {
+                Slot::Attr(i) => vocab.attributes.get(i as usize),
+                Slot::Entity(i) => vocab.entity.get(i as usize),
+                _ => None,
+            }
+            .and_then(|f| match &f.ty {
+                ValueType::Set(t) => Some(&vocab.taxonomies[*t]),
+                _ => None,
+            });
+            let list = match tax {
+                Some(tax) => names(mask, &|i| format!("`{}`", tax.values[i as usize])),
+                None => Vec::new(),
+            };
+            format!("`{p}` listed one of {}", list.join(", "))
+        }
         LeafTest::HasAny(mask) | LeafTest::HasAll(mask) => {
             let tax_values = match leaf.slot {
                 Slot::Attr(i) => vocab.attributes.get(i as usize),
