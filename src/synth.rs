@@ -112,13 +112,13 @@ pub fn provisions_jsonl(set: &RuleSet, total: usize, per_document: usize, seed: 
             }
             let mut attrs = serde_json::Map::new();
             for field in &vocab.attributes {
-                if !rng.chance(60) {
+                if !rng.chance(35) {
                     continue;
                 }
                 let value = match &field.ty {
                     ValueType::Set(t) => {
                         let tax = &vocab.taxonomies[*t];
-                        let k = 1 + rng.below(3);
+                        let k = 1 + rng.below(2);
                         let mut vals: Vec<String> = (0..k)
                             .map(|_| tax.values[rng.below(tax.values.len())].clone())
                             .collect();
@@ -141,6 +141,79 @@ pub fn provisions_jsonl(set: &RuleSet, total: usize, per_document: usize, seed: 
         out.push_str("]}\n");
         made += n;
         doc += 1;
+    }
+    out
+}
+
+/// A synthetic pack of `rules` finding rules over the vocabulary, a tenth of them `fact` rules
+/// that others refer to, so that the dependency graph has depth. Conditions mix `has`,
+/// `has any`, one-of comparisons, `not` and `or`, like the built-in packs.
+pub fn pack_yaml(set: &RuleSet, rules: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let vocab = &set.vocab;
+    let sets: Vec<(&str, &Vec<String>)> = vocab
+        .attributes
+        .iter()
+        .filter_map(|f| match &f.ty {
+            ValueType::Set(t) if f.name != "regions_excluded" && f.name != "transfers" => {
+                Some((f.name.as_str(), &vocab.taxonomies[*t].values))
+            }
+            _ => None,
+        })
+        .collect();
+    let ones: Vec<(&str, &Vec<String>)> = vocab
+        .attributes
+        .iter()
+        .filter_map(|f| match &f.ty {
+            ValueType::OneOf(v) => Some((f.name.as_str(), v)),
+            _ => None,
+        })
+        .collect();
+    let mut out = String::from(
+        "regulation: Synthetic\nname: Synthetic rules\ncitation: none\njurisdiction: EU\nin_force: 2000-01-01\nsource: https://example.org/synthetic\npenalties: none\nagencies: [Nobody]\narticles:\n  \"Art. 1\": Synthetic\nrules:\n  - id: syn.scope\n    kind: scope\n    article: \"Art. 1\"\n    title: scope\n    when: 'entity.markets has \"EU\"'\n",
+    );
+    let facts = (rules / 10).max(1);
+    let atom = |rng: &mut Rng| -> String {
+        if rng.chance(70) && !sets.is_empty() {
+            let (name, values) = sets[rng.below(sets.len())];
+            if rng.chance(50) {
+                format!("{name} has \"{}\"", values[rng.below(values.len())])
+            } else {
+                let a = &values[rng.below(values.len())];
+                let b = &values[rng.below(values.len())];
+                format!("{name} has any [\"{a}\", \"{b}\"]")
+            }
+        } else if !ones.is_empty() {
+            let (name, values) = ones[rng.below(ones.len())];
+            format!("{name} == \"{}\"", values[rng.below(values.len())])
+        } else {
+            "true".to_string()
+        }
+    };
+    for i in 0..rules {
+        let fact = i < facts;
+        let mut cond = format!("{} and {}", atom(&mut rng), atom(&mut rng));
+        if rng.chance(30) {
+            cond = format!("{cond} and not {}", atom(&mut rng));
+        }
+        if rng.chance(30) {
+            cond = format!("({cond}) or {}", atom(&mut rng));
+        }
+        if !fact && rng.chance(40) {
+            cond = format!("@syn.fact{} and {cond}", rng.below(facts));
+        }
+        let id = if fact {
+            format!("syn.fact{i}")
+        } else {
+            format!("syn.r{i}")
+        };
+        let kind = if fact { "fact" } else { "finding" };
+        let _ = write!(
+            out,
+            "  - id: {id}\n    kind: {kind}\n    article: \"Art. 1\"\n    title: rule {i}\n    when: '{}'\n    severity: {}\n    obligation: Synthetic obligation {i}.\n",
+            cond.replace('\'', "''"),
+            ["low", "medium", "high", "critical"][rng.below(4)]
+        );
     }
     out
 }
