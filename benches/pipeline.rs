@@ -4,6 +4,12 @@
 //! `cargo bench --bench pipeline` runs it all; `docs/performance.md` has the figures and the
 //! end-to-end runs over 1,000,000 provisions.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark whose setup fails has nothing to measure"
+)]
+
 mod rego;
 
 use std::hint::black_box;

@@ -71,7 +71,8 @@ pub struct FlagsArgs {
     /// Only flags at least this severe.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub min_severity: Option<Severity>,
-    /// The review ledger (default: `<file>.review.yaml` beside the first file).
+    /// The review ledger for every file (default: each file's own, beside it:
+    /// `policy.yaml` → `policy.review.yaml`).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
 }
@@ -97,7 +98,7 @@ pub struct ReviewArgs {
     /// The rule's id.
     #[arg(long, value_name = "ID", required_unless_present = "list")]
     pub rule: Option<String>,
-    /// The decision.
+    /// The decision: confirm the finding, dismiss it, or accept its risk.
     #[arg(long, value_enum, required_unless_present = "list")]
     pub decision: Option<Decision>,
     /// Why (required with a decision).
@@ -109,7 +110,8 @@ pub struct ReviewArgs {
     /// The decision lapses after this date (YYYY-MM-DD).
     #[arg(long, value_parser = parse_date)]
     pub expires: Option<crate::date::Date>,
-    /// The review ledger (default: `<file>.review.yaml`).
+    /// The review ledger (default: beside FILE, named after it: `policy.yaml` →
+    /// `policy.review.yaml`).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
     /// List pending, decided, stale and expired items instead of recording a decision.
@@ -117,7 +119,9 @@ pub struct ReviewArgs {
     pub list: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// A reviewer's decision on a finding (written as `confirm`, `dismiss`, `accept-risk`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Decision {
     Confirm,
     Dismiss,
@@ -138,7 +142,8 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = DiffFormat::Table)]
     pub format: DiffFormat,
-    /// The review ledger of the old version (default: `<old>.review.yaml`).
+    /// The review ledger whose decisions may go stale (default: beside OLD, named after it:
+    /// `policy.yaml` → `policy.review.yaml`; else the one beside NEW).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
 }

@@ -107,7 +107,7 @@ fn output_error(e: &io::Error) -> Vec<Problem> {
 
 /// Read the documents of one input; JSON Lines is read line by line, with `each` called per
 /// document, so memory stays bounded.
-fn for_each_document(
+pub fn for_each_document(
     path: &Path,
     each: &mut dyn FnMut(Document) -> io::Result<()>,
 ) -> Result<Result<(), io::Error>, Problem> {
@@ -128,8 +128,37 @@ fn for_each_document(
     if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
         let file = std::fs::File::open(path).map_err(|e| model::io_problem(&name, &e))?;
         let reader = io::BufReader::with_capacity(1 << 20, file);
-        for (n, line) in reader.lines().enumerate() {
-            let line = line.map_err(|e| model::io_problem(&name, &e))?;
+        for (n, line) in reader.split(b'\n').enumerate() {
+            let mut line = line.map_err(|e| model::io_problem(&name, &e))?;
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            // A line that is not UTF-8 is kept, like a line that is not JSON, rather than
+            // ending the whole file.
+            let line = match String::from_utf8(line) {
+                Ok(l) => l,
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    let mut doc = Document {
+                        file: name.clone(),
+                        ..Document::default()
+                    };
+                    doc.meta.id = format!("{name}:{}", n + 1);
+                    doc.provisions.push(crate::model::Provision {
+                        id: format!("line {}", n + 1),
+                        errors: vec![format!(
+                            "line {} is not valid UTF-8 (at byte {} of the line): save the file as UTF-8",
+                            n + 1,
+                            at + 1
+                        )],
+                        ..Default::default()
+                    });
+                    if let Err(e) = each(doc) {
+                        return Ok(Err(e));
+                    }
+                    continue;
+                }
+            };
             let source = Source::new(name.as_str(), "");
             let doc = match model::parse_jsonl_line(&source, n + 1, &line) {
                 Ok(Some(doc)) => doc,
@@ -140,7 +169,7 @@ fn for_each_document(
                         file: name.clone(),
                         ..Document::default()
                     };
-                    let err = serde_json::from_str::<serde_json::Value>(&line).err();
+                    let err = model::parse_json(&line).err();
                     let what = err.map(|e| e.to_string()).unwrap_or_default();
                     doc.meta.id = format!("{name}:{}", n + 1);
                     doc.provisions.push(crate::model::Provision {
@@ -167,7 +196,7 @@ fn for_each_document(
 }
 
 /// Keep only findings in the selected jurisdictions (a region selects its members).
-fn filter_jurisdictions(set: &RuleSet, outcome: &mut Outcome, selected: &[String]) {
+pub fn filter_jurisdictions(set: &RuleSet, outcome: &mut Outcome, selected: &[String]) {
     if selected.is_empty() {
         return;
     }
@@ -181,7 +210,7 @@ fn filter_jurisdictions(set: &RuleSet, outcome: &mut Outcome, selected: &[String
     outcome.severity = eval::severity(&outcome.findings);
 }
 
-fn check_jurisdictions(set: &RuleSet, codes: &[String]) -> Result<(), Vec<Problem>> {
+pub fn check_jurisdictions(set: &RuleSet, codes: &[String]) -> Result<(), Vec<Problem>> {
     let mut problems = Vec::new();
     for j in codes {
         if !set.vocab.is_jurisdiction(j) {
@@ -212,8 +241,23 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
     let mut input_problems = Vec::new();
     let mut failing = false;
     for path in &a.files {
+        // review: each finding's review state from the ledger beside the file, when there is one.
+        let ledger = match crate::review::ledger_for(path, None) {
+            Ok(l) => l,
+            Err(p) => {
+                input_problems.push(p);
+                continue;
+            }
+        };
+        let today = Date::today();
+        // sarif: results are located in the file they come from.
+        writer.begin_file(path);
         let mut each = |doc: Document| -> io::Result<()> {
-            for mut outcome in eval::evaluate_document(&set, &doc, as_of) {
+            let mut outcomes = eval::evaluate_document(&set, &doc, as_of);
+            if let Some(l) = &ledger {
+                crate::review::annotate_document(&mut outcomes, &doc, l, today);
+            }
+            for mut outcome in outcomes {
                 filter_jurisdictions(&set, &mut outcome, &a.jurisdiction);
                 if let Some(threshold) = a.fail_on {
                     failing |= outcome

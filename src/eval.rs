@@ -137,7 +137,9 @@ pub fn eval_leaf(leaf: &Leaf, facts: &Facts<'_>) -> Tri {
         (LeafTest::HasAll(mask), Some(Value::Set { closed, .. })) => {
             Tri::from_bool(closed.contains_all(mask))
         }
-        (LeafTest::Covers(mask), Some(Value::Set { raw, .. })) => Tri::from_bool(raw.intersects(mask)),
+        (LeafTest::Covers(mask), Some(Value::Set { raw, .. })) => {
+            Tri::from_bool(raw.intersects(mask))
+        }
         (LeafTest::OneIn { mask, negate }, Some(Value::One(v))) => {
             Tri::from_bool(mask.contains(*v) != *negate)
         }

@@ -28,6 +28,7 @@ pub mod model;
 pub mod report;
 pub mod review;
 pub mod rules;
+pub mod sarif;
 pub mod schema;
 pub mod source;
 pub mod synth;

@@ -39,12 +39,20 @@ pub fn read_source(path: &Path) -> Result<Source, Problem> {
     let bytes = std::fs::read(path).map_err(|e| io_problem(&name, &e))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        Problem::new(
-            "input::not-utf8",
-            format!("file is not valid UTF-8 (at byte {offset})"),
-        )
-        .in_file(name.clone())
-        .help("save the file as UTF-8")
+        let bytes = e.as_bytes();
+        // A UTF-16 file starts with its byte-order mark; say so rather than "byte 0".
+        let message = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+            "file is UTF-16, not UTF-8".to_string()
+        } else {
+            let (line, column) = crate::source::line_col(
+                &String::from_utf8_lossy(&bytes[..offset]),
+                offset,
+            );
+            format!("file is not valid UTF-8 (line {line}, column {column}, byte {offset})")
+        };
+        Problem::new("input::not-utf8", message)
+            .in_file(name.clone())
+            .help("save the file as UTF-8 (in most editors: \"Save with encoding\" → UTF-8)")
     })?;
     Ok(Source::new(name, text))
 }
@@ -152,8 +160,12 @@ pub fn load(source: &Source) -> Result<Vec<Document>, Problem> {
         }
         Format::Json => {
             let text = source.text.trim_start_matches('\u{feff}');
-            let value: Value =
-                serde_json::from_str(text).map_err(|e| json_problem(source, &e, 0))?;
+            if text.trim().is_empty() {
+                return Err(Problem::new("input::empty", "provision file is empty")
+                    .in_file(source.name.clone())
+                    .help("a provision file holds `entity`, `document` and `provisions`; see examples/linkedin.yaml"));
+            }
+            let value = parse_json(text).map_err(|e| json_problem(source, &e, 0))?;
             values_to_docs(source, value)
         }
         Format::Yaml => {
@@ -162,7 +174,7 @@ pub fn load(source: &Source) -> Result<Vec<Document>, Problem> {
                     .in_file(source.name.clone())
                     .help("a provision file holds `entity`, `document` and `provisions`; see examples/linkedin.yaml"));
             }
-            let value: Value = yaml::from_source(source)?;
+            let Strict(value) = yaml::from_source(source)?;
             values_to_docs(source, value)
         }
     }
@@ -178,12 +190,92 @@ pub fn parse_jsonl_line(
     if line.trim().is_empty() {
         return Ok(None);
     }
-    match serde_json::from_str::<Value>(line) {
+    match parse_json(line) {
         Ok(v) => Ok(Some(to_document(&source.name, v))),
         Err(e) => {
             let offset = line_offset(&source.text, line_no);
             Err(json_problem(source, &e, offset))
         }
+    }
+}
+
+/// Parse JSON text strictly: like `serde_json::from_str::<Value>`, but a mapping that names a
+/// key twice is an error rather than a silent loss of the first value.
+pub fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str::<Strict>(text).map(|Strict(v)| v)
+}
+
+/// A value read strictly: serde_json and the YAML crate keep the last of two equal keys and drop
+/// the first (a provision with `text:` twice would lose one text without a word).
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(i64::try_from(v).map_or_else(|_| Value::from(v as f64), Value::from))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(u64::try_from(v).map_or_else(|_| Value::from(v as f64), Value::from))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // Not finite (`.inf`, `.nan` in YAML): JSON has no such number; it reads as nothing.
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(Strict(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key `{key}` appears twice in one mapping"
+                )));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
     }
 }
 
@@ -210,9 +302,16 @@ fn json_problem(source: &Source, e: &serde_json::Error, base: usize) -> Problem 
         .chars()
         .next()
         .map_or(start, |c| start + c.len_utf8());
+    let help = if msg.ends_with("appears twice in one mapping") {
+        "keep one of the two: a mapping names each key once"
+    } else if msg.starts_with("recursion limit exceeded") {
+        "JSON nested more than 128 levels deep is refused: check for unclosed `[` or `{`"
+    } else {
+        "fix the JSON syntax at this place"
+    };
     Problem::new("input::json", format!("invalid JSON: {msg}"))
         .at(source, crate::source::Span::new(start, end))
-        .help("fix the JSON syntax at this place")
+        .help(help)
 }
 
 fn values_to_docs(source: &Source, value: Value) -> Result<Vec<Document>, Problem> {
@@ -247,8 +346,39 @@ fn string_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// The id a placeholder provision goes by: it stands for a document that has problems and no
+/// provisions to carry them.
+pub const DOCUMENT_PLACEHOLDER: &str = "(document)";
+
 /// A document from a JSON value, keeping every provision.
+///
+/// A document whose problems leave it without provisions (it is not a mapping, has no
+/// `provisions` list, ...) gets one placeholder provision, [`DOCUMENT_PLACEHOLDER`], so that
+/// its errors are output rather than lost.
 pub fn to_document(file: &str, value: Value) -> Document {
+    let mut doc = read_document(file, value);
+    if doc.meta.id.is_empty() {
+        doc.meta.id = default_document_id(file);
+    }
+    if doc.provisions.is_empty() && !doc.errors.is_empty() {
+        doc.provisions.push(Provision {
+            id: DOCUMENT_PLACEHOLDER.to_string(),
+            sha256: sha256_hex(""),
+            ..Provision::default()
+        });
+    }
+    doc
+}
+
+fn default_document_id(file: &str) -> String {
+    file.rsplit('/')
+        .next()
+        .and_then(|n| n.split('.').next())
+        .unwrap_or("document")
+        .to_string()
+}
+
+fn read_document(file: &str, value: Value) -> Document {
     let mut doc = Document {
         file: file.to_string(),
         ..Document::default()
@@ -299,18 +429,13 @@ pub fn to_document(file: &str, value: Value) -> Document {
         )),
     }
     if doc.meta.id.is_empty() {
-        doc.meta.id = file
-            .rsplit('/')
-            .next()
-            .and_then(|n| n.split('.').next())
-            .unwrap_or("document")
-            .to_string();
+        doc.meta.id = default_document_id(file);
     }
     match obj.remove("provisions") {
         Some(Value::Array(items)) => {
             if items.len() > MAX_PROVISIONS {
                 doc.errors.push(format!(
-                    "the document holds {} provisions, over the limit of {MAX_PROVISIONS}; only the first {MAX_PROVISIONS} are read",
+                    "the document holds {} provisions, over the limit of {MAX_PROVISIONS}; only the first {MAX_PROVISIONS} are read: split it into several documents (in JSON Lines, one per line)",
                     items.len()
                 ));
             }
@@ -377,7 +502,7 @@ fn to_provision(position: usize, item: Value) -> Provision {
         Some(Value::String(t)) => {
             if t.len() > MAX_TEXT_BYTES {
                 p.errors.push(format!(
-                    "provision text is {} bytes, over the limit of {} KiB",
+                    "provision text is {} bytes, over the limit of {} KiB: split the clause into several provisions",
                     t.len(),
                     MAX_TEXT_BYTES / 1024
                 ));
@@ -387,7 +512,15 @@ fn to_provision(position: usize, item: Value) -> Provision {
         Some(other) => p
             .errors
             .push(format!("`text` must be a string, not {}", kind(&other))),
-        None => p.errors.push("provision has no `text`".to_string()),
+        None => p.errors.push(
+            match obj
+                .keys()
+                .find(|k| crate::check::suggest(k, ["text"]).is_some())
+            {
+                Some(k) => format!("provision has no `text`: is `{k}` a misspelling of it?"),
+                None => "provision has no `text`".to_string(),
+            },
+        ),
     }
     p.sha256 = sha256_hex(&p.text);
     match obj.remove("attributes") {

@@ -20,6 +20,8 @@ pub enum OutputFormat {
     Json,
     Jsonl,
     Csv,
+    /// SARIF 2.1.0, for code-scanning tools (written by `crate::sarif`).
+    Sarif,
 }
 
 /// What a run is based on: enough to reproduce it.
@@ -54,15 +56,16 @@ pub fn receipt(set: &RuleSet, as_of: Date) -> Receipt<'_> {
 }
 
 /// A streaming writer of outcomes.
-pub struct Writer<'a, W: Write> {
+pub struct Writer<W: Write> {
     out: W,
     format: OutputFormat,
-    set: &'a RuleSet,
     as_of: Date,
     count: usize,
     pub findings: usize,
     /// The digest of the rule packs, computed once.
     digest: String,
+    /// SARIF only: the run being written (see `crate::sarif`).
+    sarif: Option<crate::sarif::SarifRun>,
 }
 
 #[derive(Serialize)]
@@ -73,16 +76,16 @@ struct JsonlLine<'a> {
     rules_sha256: &'a str,
 }
 
-impl<'a, W: Write> Writer<'a, W> {
-    pub fn new(out: W, format: OutputFormat, set: &'a RuleSet, as_of: Date) -> io::Result<Self> {
+impl<W: Write> Writer<W> {
+    pub fn new(out: W, format: OutputFormat, set: &RuleSet, as_of: Date) -> io::Result<Self> {
         let mut w = Writer {
             out,
             format,
-            set,
             as_of,
             count: 0,
             findings: 0,
             digest: set.digest(),
+            sarif: None,
         };
         match format {
             OutputFormat::Json => {
@@ -95,9 +98,19 @@ impl<'a, W: Write> Writer<'a, W> {
                 w.out,
                 "document,provision,sha256,rule,regulation,citation,jurisdiction,severity,status,in_force,title,errors"
             )?,
+            OutputFormat::Sarif => {
+                w.sarif = Some(crate::sarif::SarifRun::start(&mut w.out, set, as_of)?);
+            }
             OutputFormat::Table | OutputFormat::Jsonl => {}
         }
         Ok(w)
+    }
+
+    /// The outcomes that follow come from this file (SARIF locates results in it).
+    pub fn begin_file(&mut self, path: &std::path::Path) {
+        if let Some(run) = &mut self.sarif {
+            run.begin_file(path);
+        }
     }
 
     pub fn write(&mut self, o: &Outcome) -> io::Result<()> {
@@ -120,6 +133,11 @@ impl<'a, W: Write> Writer<'a, W> {
             }
             OutputFormat::Csv => write_csv(&mut self.out, o)?,
             OutputFormat::Table => write_table(&mut self.out, o)?,
+            OutputFormat::Sarif => {
+                if let Some(run) = &mut self.sarif {
+                    run.write(&mut self.out, o)?;
+                }
+            }
         }
         self.count += 1;
         Ok(())
@@ -137,6 +155,11 @@ impl<'a, W: Write> Writer<'a, W> {
                 if self.findings == 1 { "" } else { "s" },
                 self.as_of
             )?,
+            OutputFormat::Sarif => {
+                if let Some(run) = self.sarif.take() {
+                    run.finish(&mut self.out)?;
+                }
+            }
             OutputFormat::Csv | OutputFormat::Jsonl => {}
         }
         self.out.flush()?;
@@ -228,9 +251,16 @@ fn write_table(out: &mut impl Write, o: &Outcome) -> io::Result<()> {
         )?;
     }
     for f in &o.findings {
+        // review: the finding's review state, when a ledger was read (see `crate::review`).
+        let review = f
+            .review
+            .as_ref()
+            .and_then(|r| serde_json::from_value::<ReviewLine>(r.clone()).ok())
+            .map(|r| r.text())
+            .unwrap_or_default();
         writeln!(
             out,
-            "      {:<8} {:<22} {:<28} {}",
+            "      {:<8} {:<22} {:<28} {}{review}",
             f.severity.as_str(),
             status_text(f.status, f.in_force),
             f.citation,
@@ -238,4 +268,21 @@ fn write_table(out: &mut impl Write, o: &Outcome) -> io::Result<()> {
         )?;
     }
     writeln!(out)
+}
+
+/// review: the part of `Finding.review` the table shows (see `crate::review::Review`).
+#[derive(serde::Deserialize)]
+struct ReviewLine {
+    state: String,
+    reviewer: Option<String>,
+    date: Option<String>,
+}
+
+impl ReviewLine {
+    fn text(&self) -> String {
+        match (&self.reviewer, &self.date) {
+            (Some(r), Some(d)) => format!("  [review: {} by {r} {d}]", self.state),
+            _ => format!("  [review: {}]", self.state),
+        }
+    }
 }

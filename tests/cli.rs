@@ -34,6 +34,7 @@ fn evaluate_json_follows_the_contract_on_the_example() {
             "CA-P-000646",
             "CA-P-002588",
             "LI-PP-GENAI-OPT-OUT",
+            "LI-PP-MICROSOFT-SHARING",
             "LI-PP-2024-EU-EXCLUDED"
         ]
     );

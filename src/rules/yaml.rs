@@ -25,14 +25,72 @@ pub fn from_source<T: DeserializeOwned>(source: &Source) -> Result<T, Problem> {
             .in_file(source.name.clone())
             .help("write the file's content, or remove the file"));
     }
+    check_depth(source)?;
     let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
     serde_yaml::from_str(text).map_err(|e| problem_from(source, &e))
+}
+
+/// The deepest nesting of mappings and lists clausemap reads (the YAML crate's own limit).
+pub const MAX_DEPTH: usize = 128;
+
+/// Refuse a file nested deeper than [`MAX_DEPTH`] before the YAML crate reads it: that crate
+/// stops at the same depth, but only after scanning the whole file, in time that grows with
+/// the square of the nesting of flow collections (100,000 `[` took 42 s). The event parser
+/// used here is linear; it runs only when the file has enough `[` and `{` to be that deep.
+fn check_depth(source: &Source) -> Result<(), Problem> {
+    let text = &source.text;
+    let openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    // Block nesting needs indentation, so it cannot get this deep within MAX_YAML_BYTES
+    // without flow collections; a few hundred block levels are read quickly anyway.
+    if openers <= MAX_DEPTH {
+        return Ok(());
+    }
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut parser = Parser::new_from_str(&text[bom..]);
+    let mut depth = 0usize;
+    let at = loop {
+        match parser.next_token() {
+            Ok((Event::MappingStart(..) | Event::SequenceStart(..), mark)) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    break mark;
+                }
+            }
+            Ok((Event::MappingEnd | Event::SequenceEnd, _)) => depth = depth.saturating_sub(1),
+            Ok((Event::StreamEnd, _)) => return Ok(()),
+            Ok(_) => {}
+            // The event parser has its own nesting limit; any other error is left to the
+            // YAML crate, which says it in its own words.
+            Err(e) if e.info().contains("recursion limit") => break *e.marker(),
+            Err(_) => return Ok(()),
+        }
+    };
+    let start = text[bom..]
+        .char_indices()
+        .nth(at.index())
+        .map_or(text.len(), |(b, _)| b + bom);
+    Err(Problem::new(
+        "yaml::too-deep",
+        format!("YAML nests lists and mappings more than {MAX_DEPTH} levels deep"),
+    )
+    .at(source, Span::new(start, next_char_end(text, start)))
+    .help("no clausemap file needs this depth: check for unclosed `[` or `{`; the limit is fixed"))
 }
 
 /// Deserialize one value that was read earlier (a part of a larger file).
 pub fn from_value<T: DeserializeOwned>(value: serde_yaml::Value) -> Result<T, String> {
     serde_yaml::from_value(value).map_err(|e| e.to_string())
 }
+
+// --- added for the review ledger (src/review/ledger.rs): writing YAML stays in this module too.
+/// Serialize a value as YAML text (the review ledger is written with this).
+pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, Problem> {
+    serde_yaml::to_string(value).map_err(|e| {
+        Problem::new("yaml::write", format!("cannot write YAML: {e}"))
+            .help("this is a bug in clausemap; please report it")
+    })
+}
+// --- end of the review ledger addition.
 
 fn check_size(source: &Source) -> Result<(), Problem> {
     if source.text.len() > MAX_YAML_BYTES {
@@ -75,10 +133,18 @@ fn problem_from(source: &Source, err: &serde_yaml::Error) -> Problem {
             "check the quoting and the indentation near this place".to_string()
         });
     }
+    let duplicate = message
+        .split_once("the key `")
+        .and_then(|(_, rest)| rest.split_once("` appears twice"))
+        .map(|(key, _)| key.to_string());
     let mut problem = Problem::new("yaml::invalid", message).help_opt(help);
     match location {
         Some(loc) => {
-            let start = byte_of_line_col(&source.text, loc.line(), loc.column());
+            let mut start = byte_of_line_col(&source.text, loc.line(), loc.column());
+            // The crate places a duplicate key at the start of its mapping: find the second one.
+            if let Some(key) = &duplicate {
+                start = second_key(&source.text, start, key).unwrap_or(start);
+            }
             let end = next_char_end(&source.text, start);
             problem = problem.at(source, Span::new(start, end));
         }
@@ -99,6 +165,82 @@ fn explain_yaml_message(message: &str) -> (String, Option<String>) {
 }
 
 fn explain_plain(message: &str) -> (String, Option<String>) {
+    // The YAML crate stops expanding aliases at 100 times the file's own nodes, quickly and
+    // without a place ("billion laughs").
+    if message == "repetition limit exceeded" {
+        return (
+            "YAML aliases (`*name`) expand to too many values".to_string(),
+            Some("the file's aliases repeat its anchors (`&name`) more than 100 times over: write the values out, or use fewer aliases; the limit is fixed".to_string()),
+        );
+    }
+    if let Some(field) = message.strip_prefix("duplicate field ") {
+        return (
+            format!("the key {field} appears twice in one mapping"),
+            Some("keep one of the two: a mapping names each key once".to_string()),
+        );
+    }
+    if message.starts_with("the key `") && message.ends_with("appears twice in one mapping") {
+        return (
+            message.to_string(),
+            Some("keep one of the two: a mapping names each key once".to_string()),
+        );
+    }
+    if message == "recursion limit exceeded" {
+        return (
+            format!("YAML nests lists and mappings more than {MAX_DEPTH} levels deep"),
+            Some("no clausemap file needs this depth: check for unclosed `[` or `{`; the limit is fixed".to_string()),
+        );
+    }
+    if message.starts_with("deserializing from YAML containing more than one document") {
+        return (
+            "the file holds more than one YAML document (separated by `---`)".to_string(),
+            Some("keep one document per file, or write several documents as JSON Lines, one per line".to_string()),
+        );
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        // `unknown variant `x`, expected one of `a`, `b``: a value outside a fixed list.
+        let (value, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let expected = expected.trim_start_matches("one of ");
+        let names = expected.split(", ").map(|s| s.trim_matches('`'));
+        let help = match crate::check::suggest(value.trim_matches('`'), names) {
+            Some(s) => format!("did you mean `{s}`? allowed values: {expected}"),
+            None => format!("allowed values: {expected}"),
+        };
+        return (format!("unknown value {value}"), Some(help));
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        // `invalid type: string "one", expected u32`: say it in the file's words.
+        let (found, wanted) = rest.split_once(", expected ").unwrap_or((rest, "a value"));
+        let found = found
+            .replace(" as u128", "")
+            .replace(" as i128", "")
+            .replace("unit value", "nothing")
+            .replace("sequence", "a list")
+            .replace("map", "a mapping")
+            .replace("integer ", "the number ")
+            .replace("floating point ", "the number ")
+            .replace("string ", "the text ")
+            .replace("boolean ", "");
+        let wanted = match wanted {
+            "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number",
+            "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+            "f32" | "f64" => "a number",
+            "a sequence" => "a list",
+            "a map" => "a mapping",
+            w if w.starts_with("struct ") => "a mapping",
+            w => w,
+        };
+        if found.starts_with("the number ") && wanted == "a whole number" {
+            return (
+                format!("{found} is too large here"),
+                Some("write a smaller whole number".to_string()),
+            );
+        }
+        return (
+            format!("expected {wanted}, found {found}"),
+            Some(format!("write {wanted} here")),
+        );
+    }
     if let Some(rest) = message.strip_prefix("unknown field ") {
         // `unknown field `x`, expected one of `a`, `b``
         let (field, expected) = match rest.split_once(", expected ") {
@@ -129,6 +271,32 @@ fn explain_plain(message: &str) -> (String, Option<String>) {
         );
     }
     (message.to_string(), None)
+}
+
+/// The second line, from the mapping that starts at `map_start` on, that writes `key:` at the
+/// mapping's indentation (block mappings; `None` for flow mappings or anything unusual).
+fn second_key(text: &str, map_start: usize, key: &str) -> Option<usize> {
+    let line_start = text[..map_start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = map_start - line_start;
+    let forms = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")];
+    let mut seen = 0;
+    let mut offset = line_start;
+    for (n, line) in text[line_start..].split_inclusive('\n').enumerate() {
+        let prefix = line.get(..indent).unwrap_or(line);
+        // A later line indented less than the mapping ends it (the first may hold `- `).
+        if n > 0 && !line.trim().is_empty() && !prefix.bytes().all(|b| b == b' ') {
+            break;
+        }
+        let body = line.get(indent..).unwrap_or("");
+        if forms.iter().any(|k| body.starts_with(k.as_str())) {
+            seen += 1;
+            if seen == 2 {
+                return Some(offset + indent);
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn byte_of_line_col(text: &str, line: usize, column: usize) -> usize {
