@@ -1,0 +1,361 @@
+//! The template engine: the built-in templates, a user's overrides, and rendering.
+//!
+//! Takes the built-in `templates/*.tera` (embedded at build time) and, optionally, a directory
+//! whose `.tera` files replace the built-ins of the same name; parses them all once into a
+//! [`Templates`] that renders any number of memos. Templates are given a context and nothing
+//! else: no function of the engine reads a file or the environment, `include` only finds the
+//! templates loaded here, and only regular files directly inside the user's directory are
+//! loaded, so a user template cannot reach outside its directory.
+//!
+//! Every template error becomes a [`Problem`] that names the template, the line and what went
+//! wrong, pointing into the template's text.
+
+use std::path::Path;
+
+use serde::Serialize;
+use tera::{Context, ErrorKind, Kwargs, State, Tera};
+
+use crate::error::Problem;
+use crate::source::{Source, Span};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_templates.rs"));
+}
+
+/// The name the built-in templates go by in messages.
+pub const BUILTIN_DIR: &str = "templates";
+
+/// The largest template file read, in bytes.
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+
+/// Parsed templates, ready to render.
+pub struct Templates {
+    tera: Tera,
+    /// Every template's text and the name to show in messages, by template name.
+    sources: Vec<(String, Source)>,
+}
+
+impl Templates {
+    /// The built-in templates, with the `.tera` files of `dir` replacing those of the same name.
+    pub fn load(dir: Option<&Path>) -> Result<Templates, Problem> {
+        let mut sources: Vec<(String, Source)> = embedded::TEMPLATE_FILES
+            .iter()
+            .map(|(name, text)| {
+                (
+                    (*name).to_string(),
+                    Source::new(format!("{BUILTIN_DIR}/{name}"), *text),
+                )
+            })
+            .collect();
+        if let Some(dir) = dir {
+            for (name, source) in read_dir(dir)? {
+                match sources.iter_mut().find(|(n, _)| *n == name) {
+                    Some(slot) => slot.1 = source,
+                    None => sources.push((name, source)),
+                }
+            }
+        }
+        sources.sort_by(|a, b| a.0.cmp(&b.0));
+        Templates::from_sources(sources)
+    }
+
+    /// Parse named templates.
+    pub fn from_sources(sources: Vec<(String, Source)>) -> Result<Templates, Problem> {
+        let mut tera = Tera::new();
+        tera.autoescape_on([".html.tera", ".htm.tera", ".xml.tera"]);
+        tera.register_filter("md", md_filter);
+        tera.register_filter("md_quote", md_quote_filter);
+        tera.register_filter("link", link_filter);
+        let added = tera.add_raw_templates(
+            sources
+                .iter()
+                .map(|(name, source)| (name.as_str(), &*source.text)),
+        );
+        let templates = Templates { tera, sources };
+        match added {
+            Ok(()) => Ok(templates),
+            Err(e) => Err(templates.problem(&e, None)),
+        }
+    }
+
+    /// Whether a template of this name is loaded.
+    pub fn has(&self, name: &str) -> bool {
+        self.tera.contains_template(name)
+    }
+
+    /// Render template `name` with a context.
+    pub fn render<T: Serialize>(&self, name: &str, context: &T) -> Result<String, Problem> {
+        let mut out = Vec::with_capacity(16 * 1024);
+        self.render_to(name, context, &mut out)?;
+        String::from_utf8(out).map_err(|_| {
+            Problem::new(
+                "memo::template",
+                format!("template `{name}` produced text that is not UTF-8"),
+            )
+        })
+    }
+
+    /// Render template `name` with a context, appending to `out`.
+    pub fn render_to<T: Serialize>(
+        &self,
+        name: &str,
+        context: &T,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Problem> {
+        let context = Context::from_serialize(context).map_err(|e| {
+            Problem::new(
+                "memo::context",
+                format!("cannot build the context of template `{name}`: {e}"),
+            )
+            .help("this is a bug in clausemap; please report it")
+        })?;
+        self.tera
+            .render_to(name, &context, out)
+            .map_err(|e| self.problem(&e, Some(name)))
+    }
+
+    /// A template error as a problem that names the template and the line.
+    fn problem(&self, e: &tera::Error, rendering: Option<&str>) -> Problem {
+        let doing = if rendering.is_some() {
+            "cannot render"
+        } else {
+            "cannot parse"
+        };
+        match e.kind() {
+            ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
+                let name = if report.filename().is_empty() {
+                    rendering.unwrap_or("")
+                } else {
+                    report.filename()
+                };
+                let span = report.span();
+                let message = format!(
+                    "{doing} template `{name}` (line {}): {}",
+                    span.start_line,
+                    report.message().trim_end_matches('.')
+                );
+                let problem = Problem::new("memo::template", message)
+                    .help("fix the template; docs/templates.md lists every field of the context");
+                match self.source(name) {
+                    Some(source) => {
+                        let start = span.range.start.min(source.text.len());
+                        let end = span.range.end.clamp(start, source.text.len());
+                        problem.at(source, Span::new(start, end))
+                    }
+                    None => problem,
+                }
+            }
+            ErrorKind::TemplateNotFound(missing) => Problem::new(
+                "memo::template",
+                match rendering {
+                    Some(name) => format!("{doing} template `{name}`: no template `{missing}`"),
+                    None => format!("a template refers to `{missing}`, which does not exist"),
+                },
+            )
+            .help(format!(
+                "the templates are: {}",
+                self.sources
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            other => {
+                let detail = other.to_string();
+                let message = match rendering {
+                    Some(name) => format!("{doing} template `{name}`: {detail}"),
+                    None => format!("{doing} the templates: {detail}"),
+                };
+                let help = if detail.starts_with("Circular") {
+                    "a template includes or extends itself, directly or through others: break the loop"
+                } else if detail.contains("recursion depth") {
+                    "a component calls itself without end: give the recursion a condition that stops it (the depth limit is fixed)"
+                } else {
+                    "fix the template; docs/templates.md lists every field of the context"
+                };
+                Problem::new("memo::template", message).help(help)
+            }
+        }
+    }
+
+    fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|(n, _)| n == name).map(|(_, s)| s)
+    }
+}
+
+/// The `.tera` files directly inside `dir`, by file name. Symbolic links and files that resolve
+/// outside the directory are refused, so a template cannot be made to read another file.
+fn read_dir(dir: &Path) -> Result<Vec<(String, Source)>, Problem> {
+    let shown = dir.display().to_string();
+    let io = |e: std::io::Error| {
+        Problem::new(
+            "memo::templates-dir",
+            format!("cannot read template directory: {e}"),
+        )
+        .in_file(shown.clone())
+        .help("give --templates a directory of `.tera` files named like the built-ins (e.g. provision.md.tera)")
+    };
+    let root = dir.canonicalize().map_err(io)?;
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(&root)
+        .map_err(io)?
+        .filter_map(Result::ok)
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        if !name.ends_with(".tera") {
+            continue;
+        }
+        let path = entry.path();
+        let shown = format!("{}/{name}", shown.trim_end_matches('/'));
+        let refuse = |why: &str| {
+            Problem::new("memo::template-file", format!("template `{name}` is {why}"))
+                .in_file(shown.clone())
+                .help("templates must be regular files inside the --templates directory")
+        };
+        let meta = std::fs::symlink_metadata(&path).map_err(io)?;
+        if meta.file_type().is_symlink() {
+            return Err(refuse("a symbolic link"));
+        }
+        if !meta.is_file() {
+            continue;
+        }
+        let real = path.canonicalize().map_err(io)?;
+        if real.parent() != Some(root.as_path()) {
+            return Err(refuse("outside the template directory"));
+        }
+        if meta.len() > MAX_TEMPLATE_BYTES {
+            return Err(refuse("larger than 1 MiB"));
+        }
+        let source = crate::model::read_source(&real).map_err(|p| p.in_file(shown.clone()))?;
+        out.push((name, Source::new(shown, source.text)));
+    }
+    Ok(out)
+}
+
+/// Markdown-escape inline text: characters Markdown or HTML would interpret are escaped, and
+/// line breaks become spaces, so the text stays one inline run (a table cell, a list item).
+/// An underscore inside a word is left alone: Markdown does not read it as emphasis.
+pub fn md_escape(text: &str) -> String {
+    // Most text needs nothing: copy it whole.
+    if !text.bytes().any(|b| {
+        matches!(
+            b,
+            b'\\'
+                | b'`'
+                | b'*'
+                | b'_'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'|'
+                | b'#'
+                | b'~'
+                | b'\r'
+                | b'\n'
+                | b'\t'
+        )
+    }) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut last_space = false;
+    let mut prev: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '_' if prev.is_some_and(char::is_alphanumeric)
+                && chars.peek().is_some_and(|n| n.is_alphanumeric()) =>
+            {
+                out.push(c)
+            }
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' | '\t' => {
+                if !last_space {
+                    out.push(' ');
+                }
+                last_space = true;
+                prev = Some(' ');
+                continue;
+            }
+            _ => out.push(c),
+        }
+        last_space = c == ' ';
+        prev = Some(c);
+    }
+    out
+}
+
+/// An address fit for a link: `http` and `https` only (no `javascript:` or `file:`), with
+/// characters that could end a Markdown autolink or an HTML attribute percent-encoded.
+/// Anything else gives the empty string, and templates then print no link.
+pub fn link(url: &str) -> String {
+    let url = url.trim();
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return String::new();
+    }
+    let mut out = String::with_capacity(url.len());
+    for b in url.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&()*+,;=%".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn link_filter(url: &str, _: Kwargs, _: &State) -> String {
+    link(url)
+}
+
+fn md_filter(text: &str, _: Kwargs, _: &State) -> String {
+    md_escape(text)
+}
+
+/// Markdown-escape a block and quote it: every line starts with `> `, blank lines stay
+/// paragraph breaks.
+fn md_quote_filter(text: &str, _: Kwargs, _: &State) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.trim().lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let line = line.trim();
+        if line.is_empty() {
+            out.push('>');
+        } else {
+            out.push_str("> ");
+            out.push_str(&md_escape(line));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md_escape_neutralises_markup() {
+        assert_eq!(
+            md_escape("<script>*x*</script> | {{ y }}\nz"),
+            "\\<script\\>\\*x\\*\\</script\\> \\| {{ y }} z"
+        );
+        assert_eq!(md_escape("legal_basis _x_"), "legal_basis \\_x\\_");
+    }
+
+    #[test]
+    fn links_are_http_only_and_encoded() {
+        assert_eq!(link("javascript:alert(1)"), "");
+        assert_eq!(link("https://a.b/c d<e>"), "https://a.b/c%20d%3Ce%3E");
+    }
+}
