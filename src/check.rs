@@ -275,6 +275,7 @@ pub fn compile(sources: Vec<Source>) -> Result<RuleSet, Vec<Problem>> {
             classifier,
             corpus_mapping,
             index,
+            classifier_cache: Default::default(),
         }),
         Err(cycles) => {
             for cycle in cycles {

@@ -1,10 +1,357 @@
-//! Hooks between the rule directory and the classifier.
+//! Between the rule directory and the classifier: loading and checking `classifier.yaml`,
+//! turning a raw policy (text, Markdown, HTML) into a document of provisions, and filling in
+//! the attributes of provisions that have none, with the evidence behind each.
 
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use crate::classify::{detect_format, split_policy, AttributeValue, Classifier, ClassifierFile};
 use crate::error::Problem;
-use crate::rules::RuleSet;
+use crate::model::{self, Document, DocumentMeta, Entity, Provision};
+use crate::rules::yaml::{self, SpanIndex};
+use crate::rules::{sha256_hex, RuleSet};
 use crate::source::Source;
 
-/// Check the classifier file against the vocabulary.
-pub fn check_classifier(_set: &RuleSet, _source: &Source) -> Vec<Problem> {
-    Vec::new()
+/// `patterns[3].regex` → `patterns/3/regex`, the span index's path form.
+fn index_path(path: &str) -> String {
+    path.replace("].", "/").replace('[', "/").replace(']', "").replace('.', "/")
+}
+
+/// Compile the classifier of a rule set; `None` when the directory has none.
+pub fn compile(set: &RuleSet) -> Result<Option<Classifier>, Vec<Problem>> {
+    let Some(source) = &set.classifier else {
+        return Ok(None);
+    };
+    let file: ClassifierFile = yaml::from_source(source).map_err(|p| vec![p])?;
+    let allows = |attribute: &str, value: &str| set.vocab.allows(attribute, value);
+    Classifier::compile(file, &allows).map(Some).map_err(|problems| {
+        let spans = SpanIndex::build(source);
+        problems
+            .into_iter()
+            .map(|p| {
+                let at = spans.value_span(source, &index_path(&p.path));
+                Problem::new("classifier::invalid", p.message).at(source, at).help_opt(p.help)
+            })
+            .collect()
+    })
+}
+
+/// The classifier of a rule set, compiled once per run.
+pub fn classifier(set: &RuleSet) -> Result<Option<Arc<Classifier>>, Vec<Problem>> {
+    set.classifier_cache
+        .get_or_init(|| compile(set).map(|c| c.map(Arc::new)))
+        .clone()
+}
+
+/// Check the classifier file: everything `compile` would reject.
+pub fn check_classifier(set: &RuleSet, _source: &Source) -> Vec<Problem> {
+    match compile(set) {
+        Ok(_) => Vec::new(),
+        Err(p) => p,
+    }
+}
+
+/// Whether a file is a raw policy rather than a provision file.
+pub fn is_raw_policy(source: &Source) -> bool {
+    let lower = source.name.to_lowercase();
+    if [".txt", ".md", ".markdown", ".html", ".htm", ".xhtml", ".text"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        return true;
+    }
+    if [".yaml", ".yml", ".json", ".jsonl", ".ndjson"].iter().any(|e| lower.ends_with(e)) {
+        return false;
+    }
+    let head = source.text.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with('{') || head.starts_with('[') {
+        return false;
+    }
+    // A provision file in YAML names its provisions; a policy does not.
+    !(head.contains("provisions:") && (head.contains("entity:") || head.contains("document:")))
+}
+
+/// Lowercase words joined by `-`, at most 40 characters: the stable part of a provision id.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if out.len() + word.len() > 40 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&word.to_lowercase());
+    }
+    if out.is_empty() {
+        "preamble".to_string()
+    } else {
+        out
+    }
+}
+
+/// A raw policy as a document: sections and paragraphs become provisions, with ids made of the
+/// document id, the heading and the paragraph's place under it, so that text changed in one
+/// section leaves the ids of other sections as they were.
+pub fn policy_document(set: &RuleSet, source: &Source, document_id: Option<&str>, entity: Option<Entity>) -> Result<Document, Problem> {
+    let path = Path::new(source.name.as_ref());
+    let format = detect_format(path, &source.text);
+    let segments = split_policy(&source.text, format);
+    let doc_id = document_id.map(str::to_string).unwrap_or_else(|| {
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("policy");
+        let parent = path.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str());
+        match parent {
+            Some(dir) if !dir.is_empty() && dir != "." => format!("{dir}-{stem}"),
+            _ => stem.to_string(),
+        }
+    });
+    let mut doc = Document {
+        file: source.name.to_string(),
+        entity: entity.unwrap_or_else(|| {
+            // Without an entity file, the folder names the entity (corpus layout:
+            // `<service>/privacy-policy.md`); its facts stay unknown.
+            let id = path
+                .parent()
+                .and_then(|p| p.file_name())
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_string();
+            Entity { name: id.clone(), id, ..Entity::default() }
+        }),
+        ..Document::default()
+    };
+    doc.meta = DocumentMeta {
+        id: doc_id.clone(),
+        title: segments
+            .iter()
+            .find_map(|s| s.headings.first().cloned())
+            .unwrap_or_else(|| doc_id.clone()),
+        ..DocumentMeta::default()
+    };
+    doc.meta.fields.insert("id".into(), json!(doc_id));
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for seg in segments {
+        if seg.text.trim().is_empty() {
+            continue;
+        }
+        let section = slug(seg.title.as_deref().unwrap_or(""));
+        let n = seen.entry(section.clone()).or_insert(0);
+        *n += 1;
+        let mut extra = Map::new();
+        extra.insert("offsets".into(), json!({ "start": seg.start, "end": seg.end }));
+        if !seg.headings.is_empty() {
+            extra.insert("headings".into(), json!(seg.headings));
+        }
+        doc.provisions.push(Provision {
+            id: format!("{doc_id}.{section}.{n}"),
+            title: seg.title.clone().unwrap_or_default(),
+            sha256: sha256_hex(&seg.text),
+            text: seg.text,
+            extra,
+            ..Provision::default()
+        });
+    }
+    fill(set, &mut doc)?;
+    Ok(doc)
+}
+
+/// Fill in the attributes of every provision that has none, keeping its evidence.
+pub fn fill(set: &RuleSet, doc: &mut Document) -> Result<(), Problem> {
+    if doc.provisions.iter().all(|p| p.attributes.is_some()) {
+        return Ok(());
+    }
+    let classifier = match classifier(set) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Ok(()),
+        Err(mut problems) => {
+            return Err(problems.remove(0));
+        }
+    };
+    for p in doc.provisions.iter_mut().filter(|p| p.attributes.is_none() && p.errors.is_empty()) {
+        let c = classifier.classify(&p.text);
+        let mut attrs = Map::new();
+        for (k, v) in c.attributes {
+            attrs.insert(
+                k,
+                match v {
+                    AttributeValue::Set(vs) => json!(vs),
+                    AttributeValue::One(s) => json!(s),
+                },
+            );
+        }
+        p.attributes = Some(attrs);
+        p.extra.insert("evidence".into(), serde_json::to_value(&c.evidence).unwrap_or(Value::Null));
+        p.extra.insert("classified".into(), json!(true));
+    }
+    Ok(())
+}
+
+/// Read the documents of a path: a provision file, or a raw policy classified on the way in.
+/// Provisions without attributes are classified too.
+pub fn load_documents(set: &RuleSet, path: &Path) -> Result<Vec<Document>, Problem> {
+    let source = model::read_source(path)?;
+    load_source(set, &source)
+}
+
+/// The same, from text already read.
+pub fn load_source(set: &RuleSet, source: &Source) -> Result<Vec<Document>, Problem> {
+    if is_raw_policy(source) {
+        return Ok(vec![policy_document(set, source, None, None)?]);
+    }
+    let mut docs = model::load(source)?;
+    for d in &mut docs {
+        fill(set, d)?;
+    }
+    Ok(docs)
+}
+
+
+/// An entity from a YAML or JSON file: either `{entity: {...}}` or the entity itself.
+pub fn read_entity(path: &Path) -> Result<Entity, Problem> {
+    let source = model::read_source(path)?;
+    let value: Value = yaml::from_source(&source)?;
+    let obj = match value.get("entity") {
+        Some(e) => e.clone(),
+        None => value,
+    };
+    let doc = model::to_document(&source.name, json!({ "entity": obj, "provisions": [] }));
+    if let Some(e) = doc.errors.iter().find(|e| e.contains("entity")) {
+        return Err(Problem::new("input::entity", e.clone())
+            .in_file(source.name.clone())
+            .help("write `id`, `name` and `facts` (see examples/linkedin.yaml)"));
+    }
+    Ok(doc.entity)
+}
+
+/// A document as a provision file value, with every provision's SHA-256, offsets and evidence.
+pub fn document_value(doc: &Document) -> Value {
+    let mut entity = Map::new();
+    entity.insert("id".into(), json!(doc.entity.id));
+    if !doc.entity.name.is_empty() {
+        entity.insert("name".into(), json!(doc.entity.name));
+    }
+    if !doc.entity.facts.is_empty() {
+        entity.insert("facts".into(), Value::Object(doc.entity.facts.clone()));
+    }
+    let mut document = doc.meta.fields.clone();
+    document.insert("id".into(), json!(doc.meta.id));
+    if !doc.meta.title.is_empty() {
+        document.insert("title".into(), json!(doc.meta.title));
+    }
+    let provisions: Vec<Value> = doc
+        .provisions
+        .iter()
+        .map(|p| {
+            let mut m = Map::new();
+            m.insert("id".into(), json!(p.id));
+            if !p.title.is_empty() {
+                m.insert("title".into(), json!(p.title));
+            }
+            m.insert("text".into(), json!(p.text));
+            m.insert("sha256".into(), json!(p.sha256));
+            for (k, v) in &p.extra {
+                if k != "sha256" {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+            if let Some(a) = &p.attributes {
+                m.insert("attributes".into(), Value::Object(a.clone()));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    json!({ "entity": entity, "document": document, "provisions": provisions })
+}
+
+/// `clausemap classify`.
+pub fn run(args: crate::cli::ClassifyArgs) -> Result<crate::error::Exit, Vec<Problem>> {
+    use crate::cli::ClassifyFormat;
+    let set = crate::commands::load_rules(args.rules.as_deref())?;
+    if classifier(&set)?.is_none() {
+        return Err(vec![Problem::new("classify::none", "the rule directory has no classifier.yaml")
+            .help("add a classifier.yaml to the rule directory, or leave out --rules to use the built-in classifier")]);
+    }
+    let entity = match &args.entity {
+        Some(p) => Some(read_entity(p).map_err(|p| vec![p])?),
+        None => None,
+    };
+    let source = model::read_source(&args.file).map_err(|p| vec![p])?;
+    let mut docs = if is_raw_policy(&source) {
+        vec![policy_document(&set, &source, args.document_id.as_deref(), entity).map_err(|p| vec![p])?]
+    } else {
+        let mut docs = model::load(&source).map_err(|p| vec![p])?;
+        for d in &mut docs {
+            fill(&set, d).map_err(|p| vec![p])?;
+            if let Some(e) = &entity {
+                d.entity = e.clone();
+            }
+        }
+        docs
+    };
+    if let Some(id) = &args.document_id {
+        for d in &mut docs {
+            d.meta.id = id.clone();
+        }
+    }
+    let values: Vec<Value> = docs.iter().map(document_value).collect();
+    let text = match args.format {
+        ClassifyFormat::Jsonl => values.iter().map(|v| format!("{v}\n")).collect::<String>(),
+        ClassifyFormat::Json => {
+            let v = if values.len() == 1 { values[0].clone() } else { Value::Array(values) };
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
+        ClassifyFormat::Yaml => {
+            let v = if values.len() == 1 { values[0].clone() } else { Value::Array(values) };
+            format!(
+                "# Classified by clausemap {} from {}: every attribute comes with its evidence.\n{}",
+                crate::report::VERSION,
+                source.name,
+                yaml::to_string(&v).map_err(|p| vec![p])?
+            )
+        }
+    };
+    match &args.out {
+        Some(path) => crate::memo::output::write_atomic(path, text.as_bytes()).map_err(|p| vec![p])?,
+        None => crate::commands::emit(&text),
+    }
+    Ok(crate::error::Exit::Ok)
+}
+
+/// The corpus directory: the flag, else `$CLAUSEMAP_CORPUS`, else `../shared/corpus`.
+pub fn corpus_dir(flag: Option<&Path>) -> std::path::PathBuf {
+    match flag {
+        Some(p) => p.to_path_buf(),
+        None => std::env::var_os("CLAUSEMAP_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from("../shared/corpus")),
+    }
+}
+
+/// `clausemap bench classify`: the classifier's scores against the labelled corpora.
+pub fn bench(args: crate::cli::BenchClassifyArgs) -> Result<crate::error::Exit, Vec<Problem>> {
+    use crate::classify::score::{self, CorpusMapping};
+    let set = crate::commands::load_rules(args.rules.as_deref())?;
+    let Some(classifier) = classifier(&set)? else {
+        return Err(vec![Problem::new("classify::none", "the rule directory has no classifier.yaml")]);
+    };
+    let Some(mapping_source) = &set.corpus_mapping else {
+        return Err(vec![Problem::new("classify::no-mapping", "the rule directory has no corpus-mapping.yaml")
+            .help("the mapping from clausemap's attributes to each corpus's labels lives in rules/corpus-mapping.yaml")]);
+    };
+    let mapping: CorpusMapping = yaml::from_source(mapping_source).map_err(|p| vec![p])?;
+    let dir = corpus_dir(args.corpus.as_deref());
+    if !dir.is_dir() {
+        return Err(vec![Problem::new("classify::no-corpus", format!("no corpus at `{}`", dir.display()))
+            .help("set CLAUSEMAP_CORPUS or pass --corpus DIR (the folder with opp115/, c3pa/, tosdr/)")]);
+    }
+    let report = if args.dev {
+        score::score_dev(&classifier, &dir, &mapping, 3)
+    } else {
+        score::score(&classifier, &dir, &mapping)
+    }
+    .map_err(|e| vec![Problem::new("classify::score", e).in_file(dir.display().to_string())])?;
+    crate::commands::emit(&report.to_markdown());
+    Ok(crate::error::Exit::Ok)
 }

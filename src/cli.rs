@@ -38,6 +38,11 @@ pub enum Command {
     Test(TestArgs),
     /// Print the rules' dependency graph.
     Graph(GraphArgs),
+    /// Split a policy (text, Markdown, HTML) into provisions and classify each, with evidence;
+    /// or fill in the attributes of a provision file's unclassified provisions.
+    Classify(ClassifyArgs),
+    /// Put side by side the provisions of many documents that share a practice.
+    Compare(CompareArgs),
     /// Write compliance memos: one per provision and one per document (Markdown or HTML).
     Memo(MemoArgs),
     /// Print shell completions.
@@ -169,6 +174,21 @@ pub struct SchemaArgs {
 pub enum BenchCommand {
     /// Write a synthetic provision file (JSON Lines) to standard output.
     Gen(BenchGenArgs),
+    /// Score the classifier against the labelled corpora (OPP-115, C3PA, ToS;DR).
+    Classify(BenchClassifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchClassifyArgs {
+    /// The corpus directory (default: $CLAUSEMAP_CORPUS, else ../shared/corpus).
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    /// Score the OPP-115 `dev` split (for tuning) instead of `test`.
+    #[arg(long)]
+    pub dev: bool,
+    /// Rule directory with classifier.yaml and corpus-mapping.yaml. Default: the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -184,6 +204,58 @@ pub struct BenchGenArgs {
     pub seed: u64,
     #[command(flatten)]
     pub rules: RuleOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// A policy (.txt, .md, .html) or a provision file (YAML, JSON, JSON Lines).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// A YAML or JSON file with the entity (`id`, `name`, `facts`), for raw policies.
+    #[arg(long, value_name = "FILE")]
+    pub entity: Option<PathBuf>,
+    /// The document id (default: from the file name).
+    #[arg(long, value_name = "ID")]
+    pub document_id: Option<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ClassifyFormat::Yaml)]
+    pub format: ClassifyFormat,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Rule directory whose classifier.yaml and vocabulary to use. Default: the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ClassifyFormat {
+    Yaml,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Policies or provision files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub rules: RuleOpts,
+    /// The practice to compare: a purpose value (e.g. `ai_training`, `sale`), or
+    /// `ATTRIBUTE:VALUE` for any set attribute (e.g. `recipients:data_brokers`).
+    #[arg(long, default_value = "ai_training")]
+    pub practice: String,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Md,
+    Json,
 }
 
 #[derive(Debug, Args)]

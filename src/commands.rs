@@ -27,6 +27,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Test(a) => test(a),
         Command::Graph(a) => graph(a),
         Command::Memo(a) => crate::memo::run(a),
+        Command::Classify(a) => crate::classify_support::run(a),
+        Command::Compare(a) => crate::compare::run(a),
         Command::Flags(a) => crate::flags::run(a),
         Command::Schema(a) => load_rules(a.rules.as_deref()).map(|set| {
             emit(&crate::schema::schema(&set, a.kind));
@@ -34,6 +36,7 @@ pub fn run(cli: Cli) -> Exit {
         }),
         Command::Review(a) => crate::review::run(a),
         Command::Diff(a) => crate::diff::run(a),
+        Command::Bench(crate::cli::BenchCommand::Classify(a)) => crate::classify_support::bench(a),
         Command::Bench(crate::cli::BenchCommand::Gen(a)) => {
             let set = match load_rules(a.rules.rules.as_deref()) {
                 Ok(s) => s,
@@ -108,6 +111,7 @@ fn output_error(e: &io::Error) -> Vec<Problem> {
 /// Read the documents of one input; JSON Lines is read line by line, with `each` called per
 /// document, so memory stays bounded.
 pub fn for_each_document(
+    set: &RuleSet,
     path: &Path,
     each: &mut dyn FnMut(Document) -> io::Result<()>,
 ) -> Result<Result<(), io::Error>, Problem> {
@@ -117,7 +121,7 @@ pub fn for_each_document(
         io::Read::read_to_string(&mut io::stdin(), &mut text)
             .map_err(|e| model::io_problem("<stdin>", &e))?;
         let source = Source::new("<stdin>", text);
-        for doc in model::load(&source)? {
+        for doc in crate::classify_support::load_source(set, &source)? {
             if let Err(e) = each(doc) {
                 return Ok(Err(e));
             }
@@ -174,20 +178,24 @@ pub fn for_each_document(
                     doc.meta.id = format!("{name}:{}", n + 1);
                     doc.provisions.push(crate::model::Provision {
                         id: format!("line {}", n + 1),
-                        errors: vec![format!("line {} is not valid JSON: {what}", n + 1)],
+                        errors: vec![format!(
+                            "line {} is not valid JSON: {what} (a JSON Lines file holds one whole document per line)",
+                            n + 1
+                        )],
                         ..Default::default()
                     });
                     doc
                 }
             };
+            let mut doc = doc;
+            crate::classify_support::fill(set, &mut doc)?;
             if let Err(e) = each(doc) {
                 return Ok(Err(e));
             }
         }
         return Ok(Ok(()));
     }
-    let source = model::read_source(path)?;
-    for doc in model::load(&source)? {
+    for doc in crate::classify_support::load_documents(set, path)? {
         if let Err(e) = each(doc) {
             return Ok(Err(e));
         }
@@ -269,7 +277,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
             }
             Ok(())
         };
-        match for_each_document(path, &mut each) {
+        match for_each_document(&set, path, &mut each) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(output_error(&e)),
             Err(p) => input_problems.push(p),
@@ -287,7 +295,7 @@ fn explain(a: ExplainArgs) -> Result<Exit, Vec<Problem>> {
     let set = load_rules(a.rules.rules.as_deref())?;
     let as_of = a.rules.as_of.unwrap_or_else(Date::today);
     let source = model::read_source(&a.file).map_err(|p| vec![p])?;
-    let docs = model::load(&source).map_err(|p| vec![p])?;
+    let docs = crate::classify_support::load_source(&set, &source).map_err(|p| vec![p])?;
     let found = docs.iter().find_map(|d| {
         d.provisions
             .iter()

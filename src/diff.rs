@@ -23,7 +23,7 @@ use crate::cli::{DiffArgs, DiffFormat};
 use crate::date::Date;
 use crate::error::{Exit, Problem};
 use crate::eval::{self, Finding, Outcome};
-use crate::model::{self, Document, Provision};
+use crate::model::{Document, Provision};
 use crate::review::{self, Ledger};
 use crate::rules::RuleSet;
 use text::Segment;
@@ -194,24 +194,10 @@ impl Version {
     }
 }
 
-/// Read one version of a policy.
-///
-/// HOOK(classifier): raw policies (`.txt`, `.md`, `.html`) are refused here until the
-/// classifier lands; then this is the one place to classify them into documents (segment,
-/// classify, and return the documents) so that `diff` compares raw policies as well.
-pub fn load_version(path: &Path) -> Result<Vec<Document>, Problem> {
-    let lower = path.to_string_lossy().to_lowercase();
-    let raw = [".txt", ".md", ".markdown", ".html", ".htm"];
-    if raw.iter().any(|ext| lower.ends_with(ext)) {
-        return Err(Problem::new(
-            "diff::raw-policy",
-            "`diff` compares provision files; this is a raw policy",
-        )
-        .in_file(path.display().to_string())
-        .help("classify it into a provision file (YAML, JSON or JSON Lines) first, then diff the two provision files"));
-    }
-    let source = model::read_source(path)?;
-    model::load(&source)
+/// Read one version of a policy: a provision file, or a raw policy (text, Markdown, HTML) split
+/// and classified on the way in, so that `diff` compares raw policies as well.
+pub fn load_version(set: &crate::rules::RuleSet, path: &Path) -> Result<Vec<Document>, Problem> {
+    crate::classify_support::load_documents(set, path)
 }
 
 fn evaluate(set: &RuleSet, docs: Vec<Document>, as_of: Date) -> Version {
@@ -473,7 +459,7 @@ fn rules_diff(args: &DiffArgs, new_dir: &Path) -> Result<RulesDiff, Vec<Problem>
             }
             Ok(())
         };
-        match crate::commands::for_each_document(path, &mut each) {
+        match crate::commands::for_each_document(&old_set, path, &mut each) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => problems.push(Problem::new("input::io", format!("cannot read: {e}"))),
             Err(p) => problems.push(p),
@@ -505,8 +491,8 @@ pub fn run(args: DiffArgs) -> Result<Exit, Vec<Problem>> {
     };
     let set = crate::commands::load_rules(args.rules.rules.as_deref())?;
     let as_of = args.rules.as_of.unwrap_or_else(Date::today);
-    let old_docs = load_version(old_path).map_err(|p| vec![p])?;
-    let new_docs = load_version(new_path).map_err(|p| vec![p])?;
+    let old_docs = load_version(&set, old_path).map_err(|p| vec![p])?;
+    let new_docs = load_version(&set, new_path).map_err(|p| vec![p])?;
     // The old version's ledger; when it has none, the new one's (a policy edited in place
     // keeps its ledger beside the new version).
     let ledger = match review::ledger_for(old_path, args.ledger.as_deref()).map_err(|p| vec![p])? {

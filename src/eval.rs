@@ -275,6 +275,15 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         };
         let pack = &set.packs[rule.pack];
         let trace = explain::trace(set, i, facts, row);
+        // A rule whose own condition is unknown and of which nothing held is not engaged by
+        // the clause at all: it would be "undetermined" on any clause. Only a rule that the
+        // clause partly meets is reported as undetermined.
+        if row[i] == Tri::Unknown
+            && eval(&rule.when, facts, row) == Tri::Unknown
+            && !explain::any_held(set, &rule.when, facts, row)
+        {
+            continue;
+        }
         out.push(Finding {
             rule: rule.id.clone(),
             regulation: pack.regulation.clone(),

@@ -212,7 +212,7 @@ pub fn build(args: &FlagsArgs) -> Result<Matrix, Vec<Problem>> {
             matrix.push(&doc, outcomes);
             Ok(())
         };
-        match crate::commands::for_each_document(path, &mut each) {
+        match crate::commands::for_each_document(&set, path, &mut each) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 problems.push(Problem::new("output::io", format!("cannot read: {e}")));

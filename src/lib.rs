@@ -12,9 +12,11 @@
 )]
 
 pub mod check;
+pub mod classify;
 pub mod classify_support;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod date;
 pub mod diff;
 pub mod dsl;

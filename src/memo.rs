@@ -26,7 +26,7 @@ use crate::cli::{MemoArgs, MemoFormat};
 use crate::date::Date;
 use crate::error::{Exit, Problem};
 use crate::eval::{self, Outcome};
-use crate::model::{self, Document};
+use crate::model::Document;
 use crate::rules::RuleSet;
 use context::Basis;
 use engine::Templates;
@@ -132,8 +132,7 @@ pub fn run(args: MemoArgs) -> Result<Exit, Vec<Problem>> {
 
     let mut docs = Vec::new();
     for path in &args.files {
-        let source = model::read_source(path).map_err(|p| vec![p])?;
-        docs.extend(model::load(&source).map_err(|p| vec![p])?);
+        docs.extend(crate::classify_support::load_documents(&set, path).map_err(|p| vec![p])?);
     }
 
     let selection = Selection {

@@ -31,7 +31,7 @@ use crate::cli::{Decision, ReviewArgs};
 use crate::date::Date;
 use crate::error::{Exit, Problem};
 use crate::eval::{self, Finding, Outcome};
-use crate::model::{self, Document};
+use crate::model::Document;
 pub use ledger::{fingerprint, Entry, Ledger, Recorded};
 
 impl Decision {
@@ -266,8 +266,7 @@ type Evaluated = Vec<(Document, Vec<Outcome>)>;
 fn evaluate(args: &ReviewArgs) -> Result<Evaluated, Vec<Problem>> {
     let set = crate::commands::load_rules(args.rules.rules.as_deref())?;
     let as_of = args.rules.as_of.unwrap_or_else(Date::today);
-    let source = model::read_source(&args.file).map_err(|p| vec![p])?;
-    let docs = model::load(&source).map_err(|p| vec![p])?;
+    let docs = crate::classify_support::load_documents(&set, &args.file).map_err(|p| vec![p])?;
     Ok(docs
         .into_iter()
         .map(|d| {

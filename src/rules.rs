@@ -231,7 +231,14 @@ pub struct RuleSet {
     pub classifier: Option<Source>,
     pub corpus_mapping: Option<Source>,
     pub(crate) index: HashMap<String, usize>,
+    /// The compiled classifier, built on first use.
+    pub(crate) classifier_cache: ClassifierCache,
 }
+
+/// The compiled classifier of a rule set, or the problems that stopped it.
+pub(crate) type ClassifierCache = std::sync::OnceLock<
+    Result<Option<std::sync::Arc<crate::classify::Classifier>>, Vec<Problem>>,
+>;
 
 impl RuleSet {
     pub fn rule(&self, id: &str) -> Option<usize> {

@@ -88,6 +88,12 @@ pub struct AttributeMapping {
     pub values: Vec<String>,
     /// Our values; any one predicts the label.
     pub predicted: Targets,
+    /// Optional context: the label counts as predicted only if one of these values is present
+    /// too. OPP-115 records attribute values only inside a practice of some category, so
+    /// `data: personal.identifiers` stands for "Personal Information Type = Contact" only where
+    /// we also see such a practice (`topic: [collection, sharing, …]`).
+    #[serde(default)]
+    pub with: Targets,
     /// Whether this label's prediction is a positive claim that a "Does Not" segment must not
     /// carry (default true).
     #[serde(default = "default_true")]
@@ -295,7 +301,7 @@ impl ScoreReport {
         let (n, fp) = self.other_only;
         let _ = writeln!(s, "| \"Other\"-only segments given a practice topic (FP rate) | {fp} / {n} = {} |", pct(fp, n));
         let (n, bad) = self.negated;
-        let _ = writeln!(s, "| negated slice (\"Does Not\" majority): segments asserting a mapped practice value | {bad} / {n} = {} |", pct(bad, n));
+        let _ = writeln!(s, "| negated slice (a category with a \"Does Not\" majority): segments asserting a mapped value of that category (or a purpose/data value when no practice in the segment is a majority \"Does\") | {bad} / {n} = {} |", pct(bad, n));
         let _ = writeln!(s);
         if !self.attributes.is_empty() {
             let _ = writeln!(s, "### OPP-115 attribute values\n");
@@ -446,7 +452,11 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
     let mut attrs: Vec<LabelScore> = m
         .attributes
         .iter()
-        .map(|a| LabelScore { label: format!("{} / {} = {}", a.category, a.attribute, a.values.join(" or ")), predicted_by: targets_text(&a.predicted), counts: Counts::default() })
+        .map(|a| LabelScore {
+            label: format!("{} / {} = {}", a.category, a.attribute, a.values.join(" or ")),
+            predicted_by: if a.with.is_empty() { targets_text(&a.predicted) } else { format!("{} (with {})", targets_text(&a.predicted), targets_text(&a.with)) },
+            counts: Counts::default(),
+        })
         .collect();
     let mut errors = Vec::new();
     let mut error_count: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
@@ -492,6 +502,11 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
             other_only.0 += 1;
             if any_practice {
                 other_only.1 += 1;
+                let mut pats: Vec<String> = Vec::new();
+                for cm in &m.categories {
+                    pats.extend(patterns_for(&c, &cm.predicted));
+                }
+                keep(&mut errors, "Other-only", "FP", place.clone(), text, pats);
             }
         }
         for (row, am) in attrs.iter_mut().zip(&m.attributes) {
@@ -502,7 +517,7 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
                     votes(seg, &am.category, &am.attribute, v) >= m.min_votes
                 }
             });
-            let pred = predicts(&c, &am.predicted);
+            let pred = predicts(&c, &am.predicted) && (am.with.is_empty() || predicts(&c, &am.with));
             row.counts.add(gold, pred);
             if gold != pred && options.errors_per_label > 0 {
                 let pats = if pred { patterns_for(&c, &am.predicted) } else { Vec::new() };
@@ -516,9 +531,14 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
             .collect();
         if !neg_cats.is_empty() {
             negated.0 += 1;
+            // Values that apply to any category ("*": purposes, data types) can come from a
+            // positive practice in the same segment; they count against the slice only when
+            // no category of the segment is a majority "Does".
+            let has_positive = gold_cats.iter().any(|cat| votes(seg, cat, &m.negation.attribute, &m.negation.does) >= m.min_votes);
             let mut asserted = Vec::new();
             for am in &m.attributes {
-                if am.negatable && (am.category == "*" || neg_cats.iter().any(|c| **c == am.category)) && predicts(&c, &am.predicted) {
+                let in_scope = if am.category == "*" { !has_positive } else { neg_cats.iter().any(|c| **c == am.category) };
+                if am.negatable && in_scope && predicts(&c, &am.predicted) {
                     asserted.extend(patterns_for(&c, &am.predicted));
                 }
             }

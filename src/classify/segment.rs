@@ -272,30 +272,34 @@ fn markdown_blocks(content: &str) -> Vec<Block> {
         }
         // Setext heading underline (only right after a one-line paragraph).
         let is_rule = t.len() >= 3 && (t.bytes().all(|b| b == b'-' || b == b' ') || t.bytes().all(|b| b == b'*' || b == b' ') || t.bytes().all(|b| b == b'_' || b == b' '));
-        if t.bytes().all(|b| b == b'=') || (t.bytes().all(|b| b == b'-') && t.len() >= 2 && cur.len() == 1 && cur_kind == Kind::Para) {
-            if cur.len() == 1 && cur_kind == Kind::Para {
-                let (hoff, htext) = cur[0];
-                cur.clear();
-                let level = if t.starts_with('=') { 1 } else { 2 };
-                push_block(&mut blocks, Kind::Heading(level), &md_inline(htext.trim()), hoff, off + line.len());
-                continue;
-            }
+        let underline = t.bytes().all(|b| b == b'=') || (t.bytes().all(|b| b == b'-') && t.len() >= 2);
+        if underline && cur.len() == 1 && cur_kind == Kind::Para {
+            let (hoff, htext) = cur[0];
+            cur.clear();
+            let level = if t.starts_with('=') { 1 } else { 2 };
+            push_block(&mut blocks, Kind::Heading(level), &md_inline(htext.trim()), hoff, off + line.len());
+            continue;
         }
         if is_rule {
             flush(&mut blocks, &mut cur, cur_kind);
             cur_kind = Kind::Para;
             continue;
         }
-        // Table rows: each row is an item; the separator row is skipped.
+        // Table rows: each body row is a paragraph of its own (a table of purposes can run to
+        // tens of thousands of chars, too much for one provision); the header row (the one
+        // above the `|---|` separator) and the separator are skipped.
         if t.starts_with('|') {
             flush(&mut blocks, &mut cur, cur_kind);
             cur_kind = Kind::Para;
-            if t.bytes().all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t')) {
+            if is_table_separator(t) {
+                continue;
+            }
+            if lines.get(i).is_some_and(|(_, next)| is_table_separator(next.trim())) {
                 continue;
             }
             let cells: Vec<String> = t.trim_matches('|').split('|').map(|c| md_inline(c.trim())).filter(|c| !c.is_empty()).collect();
             let start = off + (line.len() - t.len());
-            push_block(&mut blocks, Kind::Item, &cells.join(" | "), start, off + line.len());
+            push_block(&mut blocks, Kind::Para, &cells.join(" | "), start, off + line.len());
             continue;
         }
         // Block quotes: strip the marker and read on.
@@ -311,6 +315,10 @@ fn markdown_blocks(content: &str) -> Vec<Block> {
     }
     flush(&mut blocks, &mut cur, cur_kind);
     blocks
+}
+
+fn is_table_separator(t: &str) -> bool {
+    t.starts_with('|') && t.contains('-') && t.bytes().all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
 }
 
 /// Strip inline Markdown: images and links keep their text, emphasis and code marks go,
@@ -485,15 +493,15 @@ fn html_blocks(content: &str) -> Vec<Block> {
                     flush(&mut blocks, &mut text, kind, &mut start, end);
                     kind = if closing { Kind::Para } else { Kind::Item };
                 }
+                "p" | "div" if kind == Kind::Item => {
+                    // Inside a list item a nested paragraph stays in the item.
+                }
                 "p" | "div" | "section" | "article" | "ul" | "ol" | "dl" | "table" | "thead" | "tbody" | "blockquote"
                 | "header" | "footer" | "nav" | "main" | "aside" | "pre" | "form" | "hr" | "body" | "html" | "figure"
                 | "figcaption" | "address" | "details" | "summary" | "caption" => {
-                    // Inside a list item a nested paragraph stays in the item.
-                    if !(kind == Kind::Item && matches!(name.as_str(), "p" | "div")) {
-                        flush(&mut blocks, &mut text, kind, &mut start, end);
-                        if !matches!(kind, Kind::Heading(_)) {
-                            kind = Kind::Para;
-                        }
+                    flush(&mut blocks, &mut text, kind, &mut start, end);
+                    if !matches!(kind, Kind::Heading(_)) {
+                        kind = Kind::Para;
                     }
                 }
                 "br" | "td" | "th" => text.push(' '),

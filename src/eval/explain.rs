@@ -74,6 +74,13 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
     t
 }
 
+/// Whether any part of a condition holds (a leaf that is true where it counts).
+pub fn any_held(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
+    let mut lines = Vec::new();
+    held(set, cond, facts, row, &mut lines);
+    !lines.is_empty()
+}
+
 /// The lines that made a true condition true.
 fn held(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri], out: &mut Vec<String>) {
     match cond {
