@@ -196,8 +196,16 @@ impl std::fmt::Display for ClassifierProblem {
     }
 }
 
-fn problem(path: impl Into<String>, message: impl Into<String>, help: Option<&str>) -> ClassifierProblem {
-    ClassifierProblem { path: path.into(), message: message.into(), help: help.map(str::to_string) }
+fn problem(
+    path: impl Into<String>,
+    message: impl Into<String>,
+    help: Option<&str>,
+) -> ClassifierProblem {
+    ClassifierProblem {
+        path: path.into(),
+        message: message.into(),
+        help: help.map(str::to_string),
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -255,7 +263,8 @@ impl Classification {
     /// Like [`Classification::has`], but a dotted value also counts for its ancestors
     /// (`personal.location.precise` has `personal.location` and `personal`).
     pub fn has_within(&self, attribute: &str, value: &str) -> bool {
-        let within = |v: &str| v == value || (v.starts_with(value) && v[value.len()..].starts_with('.'));
+        let within =
+            |v: &str| v == value || (v.starts_with(value) && v[value.len()..].starts_with('.'));
         match self.attributes.get(attribute) {
             Some(AttributeValue::Set(vs)) => vs.iter().any(|v| within(v)),
             Some(AttributeValue::One(v)) => within(v),
@@ -339,7 +348,8 @@ impl Prefilter {
                 }
             }
         }
-        let mut literals: Vec<(usize, Vec<u8>)> = literal_index.into_iter().map(|(l, i)| (i, l)).collect();
+        let mut literals: Vec<(usize, Vec<u8>)> =
+            literal_index.into_iter().map(|(l, i)| (i, l)).collect();
         literals.sort();
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -350,7 +360,11 @@ impl Prefilter {
             // Cannot happen with these sizes; stay correct anyway: filter nothing.
             sides = vec![(false, false); sources.len()];
         }
-        Prefilter { automaton, owners, sides }
+        Prefilter {
+            automaton,
+            owners,
+            sides,
+        }
     }
 
     /// For each pattern, the offset to start searching from, or `None` when it cannot match.
@@ -400,18 +414,31 @@ type Literals = Vec<Vec<u8>>;
 /// the first and ends with one of the second. A side is `None` when it cannot be listed (or
 /// holds an empty literal).
 fn literal_sides(src: &str) -> (Option<Literals>, Option<Literals>) {
-    let Ok(hir) = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(src) else {
+    let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(src)
+    else {
         return (None, None);
     };
     let side = |kind: ExtractKind| -> Option<Vec<Vec<u8>>> {
         let mut extractor = Extractor::new();
-        extractor.kind(kind).limit_class(16).limit_repeat(4).limit_literal_len(24).limit_total(4000);
+        extractor
+            .kind(kind)
+            .limit_class(16)
+            .limit_repeat(4)
+            .limit_literal_len(24)
+            .limit_total(4000);
         let seq = extractor.extract(&hir);
         let literals = seq.literals()?;
         if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
             return None;
         }
-        let mut out: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_ascii_lowercase()).collect();
+        let mut out: Vec<Vec<u8>> = literals
+            .iter()
+            .map(|l| l.as_bytes().to_ascii_lowercase())
+            .collect();
         out.sort();
         out.dedup();
         Some(out)
@@ -443,7 +470,12 @@ fn build_regex(pattern: &str) -> Result<Regex, String> {
         .build()
         .map_err(|e| {
             // The regex crate's message is multi-line with a caret; keep it, but on one line.
-            e.to_string().lines().map(str::trim_end).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ")
+            e.to_string()
+                .lines()
+                .map(str::trim_end)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" | ")
         })
 }
 
@@ -453,7 +485,12 @@ fn build_scanner(pattern: &str) -> Result<regex_automata::meta::Regex, String> {
     use regex_automata::nfa::thompson::WhichCaptures;
     use regex_automata::{meta, util::syntax};
     meta::Regex::builder()
-        .syntax(syntax::Config::new().case_insensitive(true).unicode(false).utf8(false))
+        .syntax(
+            syntax::Config::new()
+                .case_insensitive(true)
+                .unicode(false)
+                .utf8(false),
+        )
         .configure(
             meta::Regex::config()
                 .auto_prefilter(false)
@@ -471,23 +508,46 @@ fn build_scanner(pattern: &str) -> Result<regex_automata::meta::Regex, String> {
 fn phrase_regex(phrase: &str) -> String {
     let words: Vec<String> = phrase.split_whitespace().map(regex::escape).collect();
     let body = words.join(r"\s+");
-    let starts_word = phrase.trim_start().chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_');
-    let ends_word = phrase.trim_end().chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_');
-    format!("{}{}{}", if starts_word { r"\b" } else { "" }, body, if ends_word { r"\b" } else { "" })
+    let starts_word = phrase
+        .trim_start()
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let ends_word = phrase
+        .trim_end()
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    format!(
+        "{}{}{}",
+        if starts_word { r"\b" } else { "" },
+        body,
+        if ends_word { r"\b" } else { "" }
+    )
 }
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
 }
 
 /// Compile a list of regexes into one alternation, reporting each bad one.
-fn compile_alternation(items: &[String], path: &str, problems: &mut Vec<ClassifierProblem>) -> Option<Regex> {
+fn compile_alternation(
+    items: &[String],
+    path: &str,
+    problems: &mut Vec<ClassifierProblem>,
+) -> Option<Regex> {
     let mut good = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match build_regex(item) {
             Ok(_) => good.push(format!("(?:{item})")),
-            Err(e) => problems.push(problem(format!("{path}[{i}]"), format!("invalid regex: {e}"), None)),
+            Err(e) => problems.push(problem(
+                format!("{path}[{i}]"),
+                format!("invalid regex: {e}"),
+                None,
+            )),
         }
     }
     if good.is_empty() {
@@ -496,7 +556,11 @@ fn compile_alternation(items: &[String], path: &str, problems: &mut Vec<Classifi
     match build_regex(&good.join("|")) {
         Ok(r) => Some(r),
         Err(e) => {
-            problems.push(problem(path, format!("the combined regex is too large: {e}"), Some("split or simplify the entries")));
+            problems.push(problem(
+                path,
+                format!("the combined regex is too large: {e}"),
+                Some("split or simplify the entries"),
+            ));
             None
         }
     }
@@ -522,7 +586,11 @@ impl Classifier {
         // one_of attributes and their precedence.
         for (attribute, values) in &file.one_of {
             if values.is_empty() {
-                problems.push(problem(format!("one_of.{attribute}"), "no values listed", Some("list the attribute's values, strongest first")));
+                problems.push(problem(
+                    format!("one_of.{attribute}"),
+                    "no values listed",
+                    Some("list the attribute's values, strongest first"),
+                ));
             }
             let mut seen = HashSet::new();
             for (i, v) in values.iter().enumerate() {
@@ -534,18 +602,31 @@ impl Classifier {
                     ));
                 }
                 if !seen.insert(v.as_str()) {
-                    problems.push(problem(format!("one_of.{attribute}[{i}]"), format!("`{v}` is listed twice"), None));
+                    problems.push(problem(
+                        format!("one_of.{attribute}[{i}]"),
+                        format!("`{v}` is listed twice"),
+                        None,
+                    ));
                 }
             }
         }
 
         // Negation.
-        let after_sources: Vec<String> = file.negation.after.iter().map(|a| format!("^(?:{a})")).collect();
+        let after_sources: Vec<String> = file
+            .negation
+            .after
+            .iter()
+            .map(|a| format!("^(?:{a})"))
+            .collect();
         let negation = Negation {
             after: compile_alternation(&after_sources, "negation.after", &mut problems),
             cues: compile_alternation(&file.negation.cues, "negation.cues", &mut problems),
             ignore: compile_alternation(&file.negation.ignore, "negation.ignore", &mut problems),
-            scope_breaks: compile_alternation(&file.negation.scope_breaks, "negation.scope_breaks", &mut problems),
+            scope_breaks: compile_alternation(
+                &file.negation.scope_breaks,
+                "negation.scope_breaks",
+                &mut problems,
+            ),
             window_words: file.negation.window_words.unwrap_or(8),
         };
         if negation.window_words == 0 {
@@ -567,7 +648,11 @@ impl Classifier {
                     Some("use lowercase letters, digits, `.`, `-` and `_`, e.g. `purpose.ai_training.train-models`"),
                 ));
             } else if let Some(first) = ids.insert(p.id.as_str(), i) {
-                problems.push(problem(format!("{at}.id"), format!("duplicate pattern id `{}`", p.id), Some(&format!("first used at patterns[{first}]")).map(|s| s.as_str())));
+                problems.push(problem(
+                    format!("{at}.id"),
+                    format!("duplicate pattern id `{}`", p.id),
+                    Some(&format!("first used at patterns[{first}]")).map(|s| s.as_str()),
+                ));
             }
 
             let mut alternatives = Vec::new();
@@ -584,42 +669,81 @@ impl Classifier {
                     Ok(built) => {
                         if built.is_match(b"") {
                             regex_ok = false;
-                            problems.push(problem(format!("{at}.regex"), "the regex matches the empty string", Some("it would match every text; make it require some characters")));
+                            problems.push(problem(
+                                format!("{at}.regex"),
+                                "the regex matches the empty string",
+                                Some("it would match every text; make it require some characters"),
+                            ));
                         }
                         alternatives.push(format!("(?:{r})"));
                     }
                     Err(e) => {
                         regex_ok = false;
-                        problems.push(problem(format!("{at}.regex"), format!("invalid regex: {e}"), None));
+                        problems.push(problem(
+                            format!("{at}.regex"),
+                            format!("invalid regex: {e}"),
+                            None,
+                        ));
                     }
                 }
             }
             if p.regex.is_none() && p.phrases.is_empty() {
-                problems.push(problem(at.clone(), format!("pattern `{}` has neither `phrases` nor `regex`", p.id), Some("add the phrases or the regex that signal its values")));
+                problems.push(problem(
+                    at.clone(),
+                    format!("pattern `{}` has neither `phrases` nor `regex`", p.id),
+                    Some("add the phrases or the regex that signal its values"),
+                ));
             }
             let requires = p.requires.as_ref().and_then(|r| match build_regex(r) {
                 Ok(b) => Some(b),
                 Err(e) => {
-                    problems.push(problem(format!("{at}.requires"), format!("invalid regex: {e}"), None));
+                    problems.push(problem(
+                        format!("{at}.requires"),
+                        format!("invalid regex: {e}"),
+                        None,
+                    ));
                     None
                 }
             });
             let unless = p.unless.as_ref().and_then(|r| match build_regex(r) {
                 Ok(b) => Some(b),
                 Err(e) => {
-                    problems.push(problem(format!("{at}.unless"), format!("invalid regex: {e}"), None));
+                    problems.push(problem(
+                        format!("{at}.unless"),
+                        format!("invalid regex: {e}"),
+                        None,
+                    ));
                     None
                 }
             });
 
-            let set = check_assignments(&p.set, &format!("{at}.set"), &file.one_of, vocabulary_values, &mut problems);
-            let when_negated =
-                check_assignments(&p.when_negated, &format!("{at}.when_negated"), &file.one_of, vocabulary_values, &mut problems);
+            let set = check_assignments(
+                &p.set,
+                &format!("{at}.set"),
+                &file.one_of,
+                vocabulary_values,
+                &mut problems,
+            );
+            let when_negated = check_assignments(
+                &p.when_negated,
+                &format!("{at}.when_negated"),
+                &file.one_of,
+                vocabulary_values,
+                &mut problems,
+            );
             if set.is_empty() && when_negated.is_empty() {
-                problems.push(problem(format!("{at}.set"), format!("pattern `{}` sets nothing", p.id), Some("add `set:` with the attribute values it signals")));
+                problems.push(problem(
+                    format!("{at}.set"),
+                    format!("pattern `{}` sets nothing", p.id),
+                    Some("add `set:` with the attribute values it signals"),
+                ));
             }
             if !p.negatable && !when_negated.is_empty() {
-                problems.push(problem(format!("{at}.when_negated"), "`when_negated` has no effect with `negatable: false`", Some("remove one of them")));
+                problems.push(problem(
+                    format!("{at}.when_negated"),
+                    "`when_negated` has no effect with `negatable: false`",
+                    Some("remove one of them"),
+                ));
             }
 
             if alternatives.is_empty() || !regex_ok {
@@ -648,7 +772,13 @@ impl Classifier {
             return Err(problems);
         }
         let prefilter = Prefilter::build(&sources);
-        Ok(Classifier { patterns: compiled, prefilter, meta, negation, one_of: file.one_of })
+        Ok(Classifier {
+            patterns: compiled,
+            prefilter,
+            meta,
+            negation,
+            one_of: file.one_of,
+        })
     }
 
     /// The number of compiled patterns.
@@ -693,12 +823,16 @@ impl Classifier {
         // (attribute, value, pattern) -> spans
         let mut found: BTreeMap<(String, String, usize), Vec<(usize, usize)>> = BTreeMap::new();
         let hay = shadow.as_bytes();
-        let mut meta_cache: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
-        let mut context_cache: std::collections::HashMap<(usize, usize), bool> = std::collections::HashMap::new();
+        let mut meta_cache: std::collections::HashMap<usize, bool> =
+            std::collections::HashMap::new();
+        let mut context_cache: std::collections::HashMap<(usize, usize), bool> =
+            std::collections::HashMap::new();
         let first_chance = self.prefilter.candidates(hay, self.patterns.len());
         for (index, first) in first_chance.into_iter().enumerate() {
             let Some(first) = first else { continue };
-            let Some(pattern) = self.patterns.get(index) else { continue };
+            let Some(pattern) = self.patterns.get(index) else {
+                continue;
+            };
             // `find_iter` over the whole text, not repeated `find_at` calls from `first`: the
             // iterator carries the regex crate's guard against quadratic re-scanning (measured:
             // `find_at` loops went quadratic on 100 KB without sentence breaks).
@@ -719,15 +853,24 @@ impl Classifier {
                 let sentence = hay.get(s_start..s_end).unwrap_or(b"");
                 if !pattern.in_meta {
                     if let Some(meta) = &self.meta {
-                        if *meta_cache.entry(s_idx).or_insert_with(|| meta.is_match(sentence)) {
+                        if *meta_cache
+                            .entry(s_idx)
+                            .or_insert_with(|| meta.is_match(sentence))
+                        {
                             continue;
                         }
                     }
                 }
                 if pattern.requires.is_some() || pattern.unless.is_some() {
                     let context_ok = *context_cache.entry((index, s_idx)).or_insert_with(|| {
-                        pattern.requires.as_ref().is_none_or(|r| r.is_match(sentence))
-                            && !pattern.unless.as_ref().is_some_and(|u| u.is_match(sentence))
+                        pattern
+                            .requires
+                            .as_ref()
+                            .is_none_or(|r| r.is_match(sentence))
+                            && !pattern
+                                .unless
+                                .as_ref()
+                                .is_some_and(|u| u.is_match(sentence))
                     });
                     if !context_ok {
                         continue;
@@ -735,10 +878,17 @@ impl Classifier {
                 }
                 let negated = pattern.negatable
                     && !self.starts_with_scope_break(hay, m.start(), m.end())
-                    && (self.is_negated(&shadow, s_start, m.start()) || self.is_negated_after(hay, m.end(), s_end));
-                let assignments = if negated { &pattern.when_negated } else { &pattern.set };
+                    && (self.is_negated(&shadow, s_start, m.start())
+                        || self.is_negated_after(hay, m.end(), s_end));
+                let assignments = if negated {
+                    &pattern.when_negated
+                } else {
+                    &pattern.set
+                };
                 for a in assignments {
-                    let spans = found.entry((a.attribute.clone(), a.value.clone(), index)).or_default();
+                    let spans = found
+                        .entry((a.attribute.clone(), a.value.clone(), index))
+                        .or_default();
                     if spans.len() < MAX_EVIDENCE_PER_PATTERN_VALUE {
                         spans.push((m.start(), m.end()));
                     }
@@ -751,13 +901,19 @@ impl Classifier {
     /// Whether the match itself opens with a scope break ("unless you opt in"): then no
     /// negation before it reaches it.
     fn starts_with_scope_break(&self, hay: &[u8], start: usize, end: usize) -> bool {
-        let Some(breaks) = &self.negation.scope_breaks else { return false };
-        hay.get(start..end.min(start.saturating_add(24))).and_then(|head| breaks.find(head)).is_some_and(|b| b.start() == 0)
+        let Some(breaks) = &self.negation.scope_breaks else {
+            return false;
+        };
+        hay.get(start..end.min(start.saturating_add(24)))
+            .and_then(|head| breaks.find(head))
+            .is_some_and(|b| b.start() == 0)
     }
 
     /// Whether a negation follows the match in its clause ("… is never shared").
     fn is_negated_after(&self, hay: &[u8], at: usize, sentence_end: usize) -> bool {
-        let Some(after) = &self.negation.after else { return false };
+        let Some(after) = &self.negation.after else {
+            return false;
+        };
         let end = sentence_end.min(at.saturating_add(160));
         hay.get(at..end).is_some_and(|rest| after.is_match(rest))
     }
@@ -765,9 +921,13 @@ impl Classifier {
     /// Whether the clause before `at` (within the sentence starting at `sentence_start`)
     /// carries a negation cue whose scope reaches `at`.
     fn is_negated(&self, shadow: &str, sentence_start: usize, at: usize) -> bool {
-        let Some(cues) = &self.negation.cues else { return false };
+        let Some(cues) = &self.negation.cues else {
+            return false;
+        };
         let from = sentence_start.max(at.saturating_sub(NEGATION_LOOKBACK_CHARS));
-        let Some(prefix) = shadow.as_bytes().get(from..at) else { return false };
+        let Some(prefix) = shadow.as_bytes().get(from..at) else {
+            return false;
+        };
         // Cut at the last scope break.
         let mut clause_start = 0;
         if let Some(breaks) = &self.negation.scope_breaks {
@@ -799,7 +959,9 @@ impl Classifier {
         let masked;
         let window = match &self.negation.ignore {
             Some(ignore) if ignore.is_match(window) => {
-                masked = ignore.replace_all(window, |c: &regex::bytes::Captures<'_>| vec![b' '; c.get(0).map_or(0, |m| m.len())]);
+                masked = ignore.replace_all(window, |c: &regex::bytes::Captures<'_>| {
+                    vec![b' '; c.get(0).map_or(0, |m| m.len())]
+                });
                 masked.as_ref()
             }
             _ => window,
@@ -807,11 +969,18 @@ impl Classifier {
         cues.is_match(window)
     }
 
-    fn assemble(&self, text: &str, found: BTreeMap<(String, String, usize), Vec<(usize, usize)>>) -> Classification {
+    fn assemble(
+        &self,
+        text: &str,
+        found: BTreeMap<(String, String, usize), Vec<(usize, usize)>>,
+    ) -> Classification {
         // Pick the winning value of each one_of attribute.
         let mut one_of_winner: BTreeMap<&str, &str> = BTreeMap::new();
         for (attribute, order) in &self.one_of {
-            if let Some(v) = order.iter().find(|v| found.keys().any(|(a, val, _)| a == attribute && val == *v)) {
+            if let Some(v) = order
+                .iter()
+                .find(|v| found.keys().any(|(a, val, _)| a == attribute && val == *v))
+            {
                 one_of_winner.insert(attribute.as_str(), v.as_str());
             }
         }
@@ -824,8 +993,14 @@ impl Classifier {
                     continue;
                 }
             }
-            sets.entry(attribute.clone()).or_default().insert(value.clone());
-            let pattern = self.patterns.get(*index).map(|p| p.id.clone()).unwrap_or_default();
+            sets.entry(attribute.clone())
+                .or_default()
+                .insert(value.clone());
+            let pattern = self
+                .patterns
+                .get(*index)
+                .map(|p| p.id.clone())
+                .unwrap_or_default();
             for &(start, end) in spans {
                 spans_needed.push((start, end));
                 evidence.push(Evidence {
@@ -846,7 +1021,13 @@ impl Classifier {
             }
         }
         evidence.sort_by(|a, b| {
-            (a.start, a.end, &a.attribute, &a.value, &a.pattern).cmp(&(b.start, b.end, &b.attribute, &b.value, &b.pattern))
+            (a.start, a.end, &a.attribute, &a.value, &a.pattern).cmp(&(
+                b.start,
+                b.end,
+                &b.attribute,
+                &b.value,
+                &b.pattern,
+            ))
         });
         let attributes = sets
             .into_iter()
@@ -859,7 +1040,10 @@ impl Classifier {
                 (attribute, value)
             })
             .collect();
-        Classification { attributes, evidence }
+        Classification {
+            attributes,
+            evidence,
+        }
     }
 }
 
@@ -874,7 +1058,11 @@ fn check_assignments(
     for (attribute, values) in map {
         let values = values.values();
         if values.is_empty() {
-            problems.push(problem(format!("{path}.{attribute}"), "no value given", None));
+            problems.push(problem(
+                format!("{path}.{attribute}"),
+                "no value given",
+                None,
+            ));
         }
         if let Some(order) = one_of.get(attribute) {
             if values.len() > 1 {
@@ -902,7 +1090,10 @@ fn check_assignments(
                     Some("declare it in rules/vocabulary.yaml, or fix the attribute or value name"),
                 ));
             }
-            out.push(Assignment { attribute: attribute.clone(), value: v });
+            out.push(Assignment {
+                attribute: attribute.clone(),
+                value: v,
+            });
         }
     }
     out
@@ -924,8 +1115,10 @@ fn fold_char(c: char) -> char {
         return if c == '\0' { ' ' } else { c };
     }
     match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' | '\u{0060}' => '\'',
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => '"',
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}'
+        | '\u{0060}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => '"',
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{00AD}' => '-',
         '\u{2028}' | '\u{2029}' | '\u{0085}' => '\n',
         '\u{2022}' | '\u{25AA}' | '\u{25CF}' | '\u{00B7}' => '*',
@@ -972,7 +1165,12 @@ fn sentence_bounds(shadow: &str) -> Vec<usize> {
             while j < b.len() && (b[j] == b' ' || b[j] == b'\t' || b[j] == b'\r') {
                 j += 1;
             }
-            if j > ws_start && j < b.len() && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit() || matches!(b[j], b'"' | b'(' | b'[' | b'*' | b'-' | b'\'')) {
+            if j > ws_start
+                && j < b.len()
+                && (b[j].is_ascii_uppercase()
+                    || b[j].is_ascii_digit()
+                    || matches!(b[j], b'"' | b'(' | b'[' | b'*' | b'-' | b'\''))
+            {
                 starts.push(j);
                 i = j;
                 continue;
@@ -987,8 +1185,10 @@ fn sentence_bounds(shadow: &str) -> Vec<usize> {
 /// capitalised (or small joining words, numbers, list marks), followed by more text. 0 when
 /// there is none.
 fn heading_prefix_end(shadow: &str) -> usize {
-    const JOINERS: [&str; 18] =
-        ["of", "and", "or", "to", "with", "the", "a", "an", "for", "in", "on", "your", "our", "by", "from", "about", "&", "-"];
+    const JOINERS: [&str; 18] = [
+        "of", "and", "or", "to", "with", "the", "a", "an", "for", "in", "on", "your", "our", "by",
+        "from", "about", "&", "-",
+    ];
     let mut end = 0;
     let mut words = 0;
     let mut pos = 0;
@@ -1000,7 +1200,12 @@ fn heading_prefix_end(shadow: &str) -> usize {
         }
         let first_alpha = word.chars().find(|c| c.is_ascii_alphabetic());
         let qualifies = match first_alpha {
-            Some(c) => c.is_ascii_uppercase() || JOINERS.contains(&word.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '&')),
+            Some(c) => {
+                c.is_ascii_uppercase()
+                    || JOINERS.contains(
+                        &word.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '&'),
+                    )
+            }
             None => true,
         };
         if !qualifies || words >= 20 {
@@ -1080,7 +1285,10 @@ mod tests {
                 window_words: None,
                 after: vec![],
             },
-            one_of: BTreeMap::from([("consent".to_string(), vec!["opt_in".to_string(), "opt_out".to_string()])]),
+            one_of: BTreeMap::from([(
+                "consent".to_string(),
+                vec!["opt_in".to_string(), "opt_out".to_string()],
+            )]),
             meta_sentences: vec![],
             patterns: yaml_patterns,
         }
@@ -1110,28 +1318,45 @@ mod tests {
         let c = Classifier::compile(
             file(vec![
                 pat("sale", &["sell"], "purpose", "sale"),
-                pat("sp", &["service providers"], "recipients", "service_providers"),
+                pat(
+                    "sp",
+                    &["service providers"],
+                    "recipients",
+                    "service_providers",
+                ),
                 pat("optin", &["opt in"], "consent", "opt_in"),
             ]),
             &any,
         )
         .unwrap();
-        assert!(!c.classify("We do not sell your data.").has("purpose", "sale"));
-        assert!(!c.classify("We don’t sell your data.").has("purpose", "sale"));
+        assert!(!c
+            .classify("We do not sell your data.")
+            .has("purpose", "sale"));
+        assert!(!c
+            .classify("We don’t sell your data.")
+            .has("purpose", "sale"));
         assert!(c.classify("We sell your data.").has("purpose", "sale"));
         let r = c.classify("We will never share it except with service providers.");
         assert!(r.has("recipients", "service_providers"));
         let r = c.classify("We will not share it unless you opt in.");
-        assert_eq!(r.attributes.get("consent"), Some(&AttributeValue::One("opt_in".into())));
+        assert_eq!(
+            r.attributes.get("consent"),
+            Some(&AttributeValue::One("opt_in".into()))
+        );
     }
 
     #[test]
     fn evidence_offsets_are_chars() {
-        let c = Classifier::compile(file(vec![pat("sale", &["sell"], "purpose", "sale")]), &any).unwrap();
+        let c = Classifier::compile(file(vec![pat("sale", &["sell"], "purpose", "sale")]), &any)
+            .unwrap();
         let r = c.classify("Ünïcödé “quotes” — we sell data");
         let e = &r.evidence[0];
         assert_eq!(e.text, "sell");
-        let chars: String = "Ünïcödé “quotes” — we sell data".chars().skip(e.start).take(e.end - e.start).collect();
+        let chars: String = "Ünïcödé “quotes” — we sell data"
+            .chars()
+            .skip(e.start)
+            .take(e.end - e.start)
+            .collect();
         assert_eq!(chars, "sell");
     }
 
@@ -1153,8 +1378,17 @@ mod tests {
 
     #[test]
     fn no_panic_on_odd_input() {
-        let c = Classifier::compile(file(vec![pat("sale", &["sell"], "purpose", "sale")]), &any).unwrap();
-        for t in ["", "\0\0", ".\n.\n", "sell", "not", "ü sell ü", &"x ".repeat(100_000)] {
+        let c = Classifier::compile(file(vec![pat("sale", &["sell"], "purpose", "sale")]), &any)
+            .unwrap();
+        for t in [
+            "",
+            "\0\0",
+            ".\n.\n",
+            "sell",
+            "not",
+            "ü sell ü",
+            &"x ".repeat(100_000),
+        ] {
             let _ = c.classify(t);
         }
     }

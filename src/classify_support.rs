@@ -16,7 +16,10 @@ use crate::source::Source;
 
 /// `patterns[3].regex` → `patterns/3/regex`, the span index's path form.
 fn index_path(path: &str) -> String {
-    path.replace("].", "/").replace('[', "/").replace(']', "").replace('.', "/")
+    path.replace("].", "/")
+        .replace('[', "/")
+        .replace(']', "")
+        .replace('.', "/")
 }
 
 /// Compile the classifier of a rule set; `None` when the directory has none.
@@ -26,16 +29,20 @@ pub fn compile(set: &RuleSet) -> Result<Option<Classifier>, Vec<Problem>> {
     };
     let file: ClassifierFile = yaml::from_source(source).map_err(|p| vec![p])?;
     let allows = |attribute: &str, value: &str| set.vocab.allows(attribute, value);
-    Classifier::compile(file, &allows).map(Some).map_err(|problems| {
-        let spans = SpanIndex::build(source);
-        problems
-            .into_iter()
-            .map(|p| {
-                let at = spans.value_span(source, &index_path(&p.path));
-                Problem::new("classifier::invalid", p.message).at(source, at).help_opt(p.help)
-            })
-            .collect()
-    })
+    Classifier::compile(file, &allows)
+        .map(Some)
+        .map_err(|problems| {
+            let spans = SpanIndex::build(source);
+            problems
+                .into_iter()
+                .map(|p| {
+                    let at = spans.value_span(source, &index_path(&p.path));
+                    Problem::new("classifier::invalid", p.message)
+                        .at(source, at)
+                        .help_opt(p.help)
+                })
+                .collect()
+        })
 }
 
 /// The classifier of a rule set, compiled once per run.
@@ -56,13 +63,24 @@ pub fn check_classifier(set: &RuleSet, _source: &Source) -> Vec<Problem> {
 /// Whether a file is a raw policy rather than a provision file.
 pub fn is_raw_policy(source: &Source) -> bool {
     let lower = source.name.to_lowercase();
-    if [".txt", ".md", ".markdown", ".html", ".htm", ".xhtml", ".text"]
-        .iter()
-        .any(|e| lower.ends_with(e))
+    if [
+        ".txt",
+        ".md",
+        ".markdown",
+        ".html",
+        ".htm",
+        ".xhtml",
+        ".text",
+    ]
+    .iter()
+    .any(|e| lower.ends_with(e))
     {
         return true;
     }
-    if [".yaml", ".yml", ".json", ".jsonl", ".ndjson"].iter().any(|e| lower.ends_with(e)) {
+    if [".yaml", ".yml", ".json", ".jsonl", ".ndjson"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
         return false;
     }
     let head = source.text.trim_start_matches('\u{feff}').trim_start();
@@ -76,7 +94,10 @@ pub fn is_raw_policy(source: &Source) -> bool {
 /// Lowercase words joined by `-`, at most 40 characters: the stable part of a provision id.
 fn slug(text: &str) -> String {
     let mut out = String::new();
-    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if out.len() + word.len() > 40 {
             break;
         }
@@ -93,15 +114,27 @@ fn slug(text: &str) -> String {
 }
 
 /// A raw policy as a document: sections and paragraphs become provisions, with ids made of the
-/// document id, the heading and the paragraph's place under it, so that text changed in one
-/// section leaves the ids of other sections as they were.
-pub fn policy_document(set: &RuleSet, source: &Source, document_id: Option<&str>, entity: Option<Entity>) -> Result<Document, Problem> {
+/// heading and the paragraph's place under it (`sharing.2`), so that text changed in one
+/// section leaves the ids of other sections as they were, and two versions of a policy share
+/// their ids wherever their structure does.
+pub fn policy_document(
+    set: &RuleSet,
+    source: &Source,
+    document_id: Option<&str>,
+    entity: Option<Entity>,
+) -> Result<Document, Problem> {
     let path = Path::new(source.name.as_ref());
     let format = detect_format(path, &source.text);
     let segments = split_policy(&source.text, format);
     let doc_id = document_id.map(str::to_string).unwrap_or_else(|| {
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("policy");
-        let parent = path.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str());
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("policy");
+        let parent = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|s| s.to_str());
         match parent {
             Some(dir) if !dir.is_empty() && dir != "." => format!("{dir}-{stem}"),
             _ => stem.to_string(),
@@ -118,7 +151,11 @@ pub fn policy_document(set: &RuleSet, source: &Source, document_id: Option<&str>
                 .and_then(|s| s.to_str())
                 .unwrap_or("")
                 .to_string();
-            Entity { name: id.clone(), id, ..Entity::default() }
+            Entity {
+                name: id.clone(),
+                id,
+                ..Entity::default()
+            }
         }),
         ..Document::default()
     };
@@ -140,12 +177,15 @@ pub fn policy_document(set: &RuleSet, source: &Source, document_id: Option<&str>
         let n = seen.entry(section.clone()).or_insert(0);
         *n += 1;
         let mut extra = Map::new();
-        extra.insert("offsets".into(), json!({ "start": seg.start, "end": seg.end }));
+        extra.insert(
+            "offsets".into(),
+            json!({ "start": seg.start, "end": seg.end }),
+        );
         if !seg.headings.is_empty() {
             extra.insert("headings".into(), json!(seg.headings));
         }
         doc.provisions.push(Provision {
-            id: format!("{doc_id}.{section}.{n}"),
+            id: format!("{section}.{n}"),
             title: seg.title.clone().unwrap_or_default(),
             sha256: sha256_hex(&seg.text),
             text: seg.text,
@@ -169,7 +209,11 @@ pub fn fill(set: &RuleSet, doc: &mut Document) -> Result<(), Problem> {
             return Err(problems.remove(0));
         }
     };
-    for p in doc.provisions.iter_mut().filter(|p| p.attributes.is_none() && p.errors.is_empty()) {
+    for p in doc
+        .provisions
+        .iter_mut()
+        .filter(|p| p.attributes.is_none() && p.errors.is_empty())
+    {
         let c = classifier.classify(&p.text);
         let mut attrs = Map::new();
         for (k, v) in c.attributes {
@@ -182,7 +226,10 @@ pub fn fill(set: &RuleSet, doc: &mut Document) -> Result<(), Problem> {
             );
         }
         p.attributes = Some(attrs);
-        p.extra.insert("evidence".into(), serde_json::to_value(&c.evidence).unwrap_or(Value::Null));
+        p.extra.insert(
+            "evidence".into(),
+            serde_json::to_value(&c.evidence).unwrap_or(Value::Null),
+        );
         p.extra.insert("classified".into(), json!(true));
     }
     Ok(())
@@ -206,7 +253,6 @@ pub fn load_source(set: &RuleSet, source: &Source) -> Result<Vec<Document>, Prob
     }
     Ok(docs)
 }
-
 
 /// An entity from a YAML or JSON file: either `{entity: {...}}` or the entity itself.
 pub fn read_entity(path: &Path) -> Result<Entity, Problem> {
@@ -279,7 +325,10 @@ pub fn run(args: crate::cli::ClassifyArgs) -> Result<crate::error::Exit, Vec<Pro
     };
     let source = model::read_source(&args.file).map_err(|p| vec![p])?;
     let mut docs = if is_raw_policy(&source) {
-        vec![policy_document(&set, &source, args.document_id.as_deref(), entity).map_err(|p| vec![p])?]
+        vec![
+            policy_document(&set, &source, args.document_id.as_deref(), entity)
+                .map_err(|p| vec![p])?,
+        ]
     } else {
         let mut docs = model::load(&source).map_err(|p| vec![p])?;
         for d in &mut docs {
@@ -299,11 +348,19 @@ pub fn run(args: crate::cli::ClassifyArgs) -> Result<crate::error::Exit, Vec<Pro
     let text = match args.format {
         ClassifyFormat::Jsonl => values.iter().map(|v| format!("{v}\n")).collect::<String>(),
         ClassifyFormat::Json => {
-            let v = if values.len() == 1 { values[0].clone() } else { Value::Array(values) };
+            let v = if values.len() == 1 {
+                values[0].clone()
+            } else {
+                Value::Array(values)
+            };
             format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
         ClassifyFormat::Yaml => {
-            let v = if values.len() == 1 { values[0].clone() } else { Value::Array(values) };
+            let v = if values.len() == 1 {
+                values[0].clone()
+            } else {
+                Value::Array(values)
+            };
             format!(
                 "# Classified by clausemap {} from {}: every attribute comes with its evidence.\n{}",
                 crate::report::VERSION,
@@ -313,7 +370,9 @@ pub fn run(args: crate::cli::ClassifyArgs) -> Result<crate::error::Exit, Vec<Pro
         }
     };
     match &args.out {
-        Some(path) => crate::memo::output::write_atomic(path, text.as_bytes()).map_err(|p| vec![p])?,
+        Some(path) => {
+            crate::memo::output::write_atomic(path, text.as_bytes()).map_err(|p| vec![p])?
+        }
         None => crate::commands::emit(&text),
     }
     Ok(crate::error::Exit::Ok)
@@ -334,7 +393,10 @@ pub fn bench(args: crate::cli::BenchClassifyArgs) -> Result<crate::error::Exit, 
     use crate::classify::score::{self, CorpusMapping};
     let set = crate::commands::load_rules(args.rules.as_deref())?;
     let Some(classifier) = classifier(&set)? else {
-        return Err(vec![Problem::new("classify::none", "the rule directory has no classifier.yaml")]);
+        return Err(vec![Problem::new(
+            "classify::none",
+            "the rule directory has no classifier.yaml",
+        )]);
     };
     let Some(mapping_source) = &set.corpus_mapping else {
         return Err(vec![Problem::new("classify::no-mapping", "the rule directory has no corpus-mapping.yaml")
@@ -343,8 +405,13 @@ pub fn bench(args: crate::cli::BenchClassifyArgs) -> Result<crate::error::Exit, 
     let mapping: CorpusMapping = yaml::from_source(mapping_source).map_err(|p| vec![p])?;
     let dir = corpus_dir(args.corpus.as_deref());
     if !dir.is_dir() {
-        return Err(vec![Problem::new("classify::no-corpus", format!("no corpus at `{}`", dir.display()))
-            .help("set CLAUSEMAP_CORPUS or pass --corpus DIR (the folder with opp115/, c3pa/, tosdr/)")]);
+        return Err(vec![Problem::new(
+            "classify::no-corpus",
+            format!("no corpus at `{}`", dir.display()),
+        )
+        .help(
+            "set CLAUSEMAP_CORPUS or pass --corpus DIR (the folder with opp115/, c3pa/, tosdr/)",
+        )]);
     }
     let report = if args.dev {
         score::score_dev(&classifier, &dir, &mapping, 3)
@@ -352,6 +419,11 @@ pub fn bench(args: crate::cli::BenchClassifyArgs) -> Result<crate::error::Exit, 
         score::score(&classifier, &dir, &mapping)
     }
     .map_err(|e| vec![Problem::new("classify::score", e).in_file(dir.display().to_string())])?;
-    crate::commands::emit(&report.to_markdown());
+    let header = format!(
+        "# Classifier evaluation\n\nGenerated by `clausemap bench classify` (clausemap {}) from `rules/classifier.yaml` ({} patterns) and the mapping in `rules/corpus-mapping.yaml`, against the labelled corpora in `$CLAUSEMAP_CORPUS` (OPP-115, C3PA, ToS;DR; see their README for sources and licences). Regenerate with:\n\n```sh\ncargo run --release -- bench classify > docs/classifier-evaluation.md\n```\n\nThe patterns were tuned on the OPP-115 `dev` split only (`clausemap bench classify --dev` prints it with error examples); the figures below are on the held-out `test` split. Gold labels are those at least two of three annotators gave. A negated statement (\"we do not sell\") must not set the value it negates.\n\n",
+        crate::report::VERSION,
+        classifier.pattern_count()
+    );
+    crate::commands::emit(&format!("{header}{}", report.to_markdown()));
     Ok(crate::error::Exit::Ok)
 }

@@ -36,7 +36,10 @@ fn practice(set: &RuleSet, spec: &str) -> Result<(usize, u16, String), Problem> 
             .help("write a purpose value (`ai_training`) or ATTRIBUTE:VALUE (`recipients:data_brokers`)"));
     };
     let ValueType::Set(t) = &set.vocab.attributes[i].ty else {
-        return Err(Problem::new("usage::practice", format!("`{attr}` is not a set attribute")));
+        return Err(Problem::new(
+            "usage::practice",
+            format!("`{attr}` is not a set attribute"),
+        ));
     };
     let tax = &set.vocab.taxonomies[*t];
     match tax.id(value) {
@@ -45,7 +48,11 @@ fn practice(set: &RuleSet, spec: &str) -> Result<(usize, u16, String), Problem> 
             let help = crate::check::suggest(value, tax.values.iter().map(String::as_str))
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| format!("the values of `{attr}` are listed in vocabulary.yaml"));
-            Err(Problem::new("usage::practice", format!("`{value}` is not a value of `{attr}`")).help(help))
+            Err(Problem::new(
+                "usage::practice",
+                format!("`{value}` is not a value of `{attr}`"),
+            )
+            .help(help))
         }
     }
 }
@@ -60,7 +67,11 @@ fn excerpt(text: &str, max: usize) -> String {
 }
 
 /// The rows for the given files.
-pub fn rows(set: &RuleSet, args: &CompareArgs, as_of: Date) -> Result<(Vec<Row>, String), Vec<Problem>> {
+pub fn rows(
+    set: &RuleSet,
+    args: &CompareArgs,
+    as_of: Date,
+) -> Result<(Vec<Row>, String), Vec<Problem>> {
     let (attr, value, label) = practice(set, &args.practice).map_err(|p| vec![p])?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
@@ -84,14 +95,27 @@ pub fn rows(set: &RuleSet, args: &CompareArgs, as_of: Date) -> Result<(Vec<Row>,
                     }
                 }
             }
-            let Some(&(best, o)) = matching.iter().max_by_key(|(i, o)| (o.severity, std::cmp::Reverse(*i))) else {
+            let Some(&(best, o)) = matching
+                .iter()
+                .max_by_key(|(i, o)| (o.severity, std::cmp::Reverse(*i)))
+            else {
                 continue;
             };
             let p = &doc.provisions[best];
             let attrs = p.attributes.clone().unwrap_or_default();
-            let one = |k: &str| attrs.get(k).and_then(|v| v.as_str()).unwrap_or("not stated").to_string();
+            let one = |k: &str| {
+                attrs
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("not stated")
+                    .to_string()
+            };
             out.push(Row {
-                entity: if doc.entity.name.is_empty() { doc.entity.id.clone() } else { doc.entity.name.clone() },
+                entity: if doc.entity.name.is_empty() {
+                    doc.entity.id.clone()
+                } else {
+                    doc.entity.name.clone()
+                },
                 document: doc.meta.id.clone(),
                 provision: p.id.clone(),
                 title: p.title.clone(),
@@ -130,7 +154,11 @@ pub fn markdown(rows: &[Row], label: &str, as_of: Date) -> String {
             cell(&r.entity),
             cell(&r.document),
             cell(&r.provision),
-            if r.matching > 1 { format!(" (+{} more)", r.matching - 1) } else { String::new() },
+            if r.matching > 1 {
+                format!(" (+{} more)", r.matching - 1)
+            } else {
+                String::new()
+            },
             r.severity.as_deref().unwrap_or("-"),
             cell(&r.flags.join(", ")),
             r.consent,
@@ -148,9 +176,15 @@ pub fn run(args: CompareArgs) -> Result<Exit, Vec<Problem>> {
     let (rows, label) = rows(&set, &args, as_of)?;
     let text = match args.format {
         CompareFormat::Md => markdown(&rows, &label, as_of),
-        CompareFormat::Json => format!("{}\n", serde_json::to_string_pretty(&rows).unwrap_or_default()),
+        CompareFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&rows).unwrap_or_default()
+        ),
         CompareFormat::Table => {
-            let mut s = format!("{} documents with provisions where {label} (as of {as_of})\n\n", rows.len());
+            let mut s = format!(
+                "{} documents with provisions where {label} (as of {as_of})\n\n",
+                rows.len()
+            );
             for r in &rows {
                 s.push_str(&format!(
                     "{:<22} {:<10} {}  [{}]\n    consent: {}, basis: {}\n    \"{}\"\n\n",

@@ -153,13 +153,44 @@ fn identical_versions_have_no_changes() {
 }
 
 #[test]
-fn raw_policies_wait_for_the_classifier_and_usage_is_checked() {
+fn raw_policies_are_classified_and_compared_and_usage_is_checked() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("a.txt"), "We sell your data.").unwrap();
-    std::fs::write(d.join("b.txt"), "We share your data.").unwrap();
-    let out = run_in(d, &["diff", "a.txt", "b.txt"], None).code(2);
-    assert!(out.stderr.contains("diff::raw-policy"), "{}", out.stderr);
+    let intro = "# Privacy Policy\n\nThis policy explains how we handle your information.\n\n## Sharing\n\n";
+    std::fs::write(
+        d.join("a.md"),
+        format!("{intro}We do not sell your personal information.\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("b.md"),
+        format!("{intro}We sell your personal information to data brokers.\n"),
+    )
+    .unwrap();
+    let out = run_in(
+        d,
+        &[
+            "diff",
+            "a.md",
+            "b.md",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-25",
+        ],
+        None,
+    )
+    .code(0);
+    let v = out.json();
+    let text = v.to_string();
+    assert!(
+        text.contains("data brokers"),
+        "the changed provision is listed: {text}"
+    );
+    assert!(
+        !text.contains("how we handle your information\",\"changed"),
+        "{text}"
+    );
     let out = run_in(d, &["diff", "a.txt"], None).code(2);
     assert!(
         out.stderr.contains("compares two versions"),

@@ -221,7 +221,10 @@ fn clause_text_and_user_data_come_out_escaped_and_inert() {
     .stdout;
     assert!(!html.contains("<script"), "raw script tag in:\n{html}");
     assert!(!html.contains("<b>Corp"), "raw markup from the entity name");
-    assert!(!html.contains("<i>Policy"), "raw markup from the document title");
+    assert!(
+        !html.contains("<i>Policy"),
+        "raw markup from the document title"
+    );
     assert!(!html.contains("href=\"javascript"), "a javascript: link");
     assert!(
         html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;&#x2F;script&gt;")

@@ -273,7 +273,12 @@ impl ScoreReport {
     }
     /// Macro-F1 over the practice categories and the catch-all (all ten OPP-115 categories).
     pub fn macro_f1_with_other(&self) -> f64 {
-        mean(self.categories.iter().chain(std::iter::once(&self.other)).map(|l| l.counts.f1()))
+        mean(
+            self.categories
+                .iter()
+                .chain(std::iter::once(&self.other))
+                .map(|l| l.counts.f1()),
+        )
     }
     /// Micro-F1 over all ten categories.
     pub fn micro_f1_with_other(&self) -> f64 {
@@ -289,17 +294,44 @@ impl ScoreReport {
     /// Render as Markdown.
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "## OPP-115 `{}` split ({} policies, {} segments, gold = majority of annotators)\n", self.split, self.opp_policies, self.opp_segments);
+        let _ = writeln!(
+            s,
+            "## OPP-115 `{}` split ({} policies, {} segments, gold = majority of annotators)\n",
+            self.split, self.opp_policies, self.opp_segments
+        );
         let _ = writeln!(s, "### Practice categories (`topic`)\n");
-        table(&mut s, self.categories.iter().chain(std::iter::once(&self.other)));
+        table(
+            &mut s,
+            self.categories.iter().chain(std::iter::once(&self.other)),
+        );
         let _ = writeln!(s);
         let _ = writeln!(s, "| summary | value |\n|---|---:|");
-        let _ = writeln!(s, "| micro-F1, 9 practice categories | {:.3} |", self.micro_f1());
-        let _ = writeln!(s, "| macro-F1, 9 practice categories | {:.3} |", self.macro_f1());
-        let _ = writeln!(s, "| micro-F1, all 10 categories (Other = no practice topic) | {:.3} |", self.micro_f1_with_other());
-        let _ = writeln!(s, "| macro-F1, all 10 categories (Other = no practice topic) | {:.3} |", self.macro_f1_with_other());
+        let _ = writeln!(
+            s,
+            "| micro-F1, 9 practice categories | {:.3} |",
+            self.micro_f1()
+        );
+        let _ = writeln!(
+            s,
+            "| macro-F1, 9 practice categories | {:.3} |",
+            self.macro_f1()
+        );
+        let _ = writeln!(
+            s,
+            "| micro-F1, all 10 categories (Other = no practice topic) | {:.3} |",
+            self.micro_f1_with_other()
+        );
+        let _ = writeln!(
+            s,
+            "| macro-F1, all 10 categories (Other = no practice topic) | {:.3} |",
+            self.macro_f1_with_other()
+        );
         let (n, fp) = self.other_only;
-        let _ = writeln!(s, "| \"Other\"-only segments given a practice topic (FP rate) | {fp} / {n} = {} |", pct(fp, n));
+        let _ = writeln!(
+            s,
+            "| \"Other\"-only segments given a practice topic (FP rate) | {fp} / {n} = {} |",
+            pct(fp, n)
+        );
         let (n, bad) = self.negated;
         let _ = writeln!(s, "| negated slice (a category with a \"Does Not\" majority): segments asserting a mapped value of that category (or a purpose/data value when no practice in the segment is a majority \"Does\") | {bad} / {n} = {} |", pct(bad, n));
         let _ = writeln!(s);
@@ -314,12 +346,18 @@ impl ScoreReport {
             let _ = writeln!(s);
         }
         if !self.tosdr.is_empty() {
-            let _ = writeln!(s, "## ToS;DR (moderated quotes; precision among quotes of all mapped cases)\n");
+            let _ = writeln!(
+                s,
+                "## ToS;DR (moderated quotes; precision among quotes of all mapped cases)\n"
+            );
             table(&mut s, self.tosdr.iter());
             let _ = writeln!(s);
         }
         if !self.tosdr_absent.is_empty() {
-            let _ = writeln!(s, "### ToS;DR negative cases (the value must NOT be asserted)\n");
+            let _ = writeln!(
+                s,
+                "### ToS;DR negative cases (the value must NOT be asserted)\n"
+            );
             let _ = writeln!(s, "| case group | value that must be absent | quotes | wrongly asserted |\n|---|---|---:|---:|");
             for (label, by, n, bad) in &self.tosdr_absent {
                 let _ = writeln!(s, "| {label} | {by} | {n} | {bad} ({}) |", pct(*bad, *n));
@@ -380,28 +418,62 @@ pub struct ScoreOptions {
 }
 
 /// Score on the OPP-115 **test** split, plus C3PA and ToS;DR.
-pub fn score(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMapping) -> Result<ScoreReport, String> {
-    score_with(classifier, corpus_dir, mapping, ScoreOptions { split: Split::Test, errors_per_label: 0, other_corpora: true })
+pub fn score(
+    classifier: &Classifier,
+    corpus_dir: &Path,
+    mapping: &CorpusMapping,
+) -> Result<ScoreReport, String> {
+    score_with(
+        classifier,
+        corpus_dir,
+        mapping,
+        ScoreOptions {
+            split: Split::Test,
+            errors_per_label: 0,
+            other_corpora: true,
+        },
+    )
 }
 
 /// Score on the OPP-115 `dev` split (for tuning), with error examples.
-pub fn score_dev(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMapping, errors_per_label: usize) -> Result<ScoreReport, String> {
-    score_with(classifier, corpus_dir, mapping, ScoreOptions { split: Split::Dev, errors_per_label, other_corpora: true })
+pub fn score_dev(
+    classifier: &Classifier,
+    corpus_dir: &Path,
+    mapping: &CorpusMapping,
+    errors_per_label: usize,
+) -> Result<ScoreReport, String> {
+    score_with(
+        classifier,
+        corpus_dir,
+        mapping,
+        ScoreOptions {
+            split: Split::Dev,
+            errors_per_label,
+            other_corpora: true,
+        },
+    )
 }
 
 fn targets_text(t: &Targets) -> String {
-    t.iter().map(|(a, v)| format!("{a}: {}", v.values().join(" / "))).collect::<Vec<_>>().join("; ")
+    t.iter()
+        .map(|(a, v)| format!("{a}: {}", v.values().join(" / ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn predicts(c: &Classification, t: &Targets) -> bool {
-    t.iter().any(|(a, vs)| vs.values().iter().any(|v| c.has_within(a, v)))
+    t.iter()
+        .any(|(a, vs)| vs.values().iter().any(|v| c.has_within(a, v)))
 }
 
 fn patterns_for(c: &Classification, t: &Targets) -> Vec<String> {
     let mut out: BTreeSet<String> = BTreeSet::new();
     for e in &c.evidence {
         if let Some(vs) = t.get(&e.attribute) {
-            if vs.values().iter().any(|v| e.value == *v || (e.value.starts_with(v.as_str()) && e.value[v.len()..].starts_with('.'))) {
+            if vs.values().iter().any(|v| {
+                e.value == *v
+                    || (e.value.starts_with(v.as_str()) && e.value[v.len()..].starts_with('.'))
+            }) {
                 out.insert(e.pattern.clone());
             }
         }
@@ -410,11 +482,15 @@ fn patterns_for(c: &Classification, t: &Targets) -> Vec<String> {
 }
 
 fn read_jsonl(path: &Path) -> Result<Vec<Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: invalid JSON: {e}", path.display(), i + 1)))
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| format!("{}:{}: invalid JSON: {e}", path.display(), i + 1))
+        })
         .collect()
 }
 
@@ -429,14 +505,26 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 fn votes(seg: &Value, category: &str, attribute: &str, value: &str) -> u64 {
-    seg.get("attributes").and_then(|a| a.get(category)).and_then(|a| a.get(attribute)).and_then(|a| a.get(value)).and_then(Value::as_u64).unwrap_or(0)
+    seg.get("attributes")
+        .and_then(|a| a.get(category))
+        .and_then(|a| a.get(attribute))
+        .and_then(|a| a.get(value))
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
 }
 
 /// Score with explicit options.
-pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMapping, options: ScoreOptions) -> Result<ScoreReport, String> {
+pub fn score_with(
+    classifier: &Classifier,
+    corpus_dir: &Path,
+    mapping: &CorpusMapping,
+    options: ScoreOptions,
+) -> Result<ScoreReport, String> {
     let opp = corpus_dir.join("opp115");
-    let split_text = std::fs::read_to_string(opp.join("split.json")).map_err(|e| format!("cannot read opp115/split.json: {e}"))?;
-    let split: Value = serde_json::from_str(&split_text).map_err(|e| format!("opp115/split.json: {e}"))?;
+    let split_text = std::fs::read_to_string(opp.join("split.json"))
+        .map_err(|e| format!("cannot read opp115/split.json: {e}"))?;
+    let split: Value =
+        serde_json::from_str(&split_text).map_err(|e| format!("opp115/split.json: {e}"))?;
     let policies: BTreeSet<String> = split
         .get(options.split.key())
         .and_then(Value::as_array)
@@ -447,24 +535,60 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
     let segments = read_jsonl(&opp.join("segments.jsonl"))?;
     let m = &mapping.opp115;
 
-    let mut cats: Vec<LabelScore> = m.categories.iter().map(|c| LabelScore { label: c.label.clone(), predicted_by: targets_text(&c.predicted), counts: Counts::default() }).collect();
-    let mut other = LabelScore { label: m.other.clone(), predicted_by: "(no practice topic predicted)".into(), counts: Counts::default() };
+    let mut cats: Vec<LabelScore> = m
+        .categories
+        .iter()
+        .map(|c| LabelScore {
+            label: c.label.clone(),
+            predicted_by: targets_text(&c.predicted),
+            counts: Counts::default(),
+        })
+        .collect();
+    let mut other = LabelScore {
+        label: m.other.clone(),
+        predicted_by: "(no practice topic predicted)".into(),
+        counts: Counts::default(),
+    };
     let mut attrs: Vec<LabelScore> = m
         .attributes
         .iter()
         .map(|a| LabelScore {
-            label: format!("{} / {} = {}", a.category, a.attribute, a.values.join(" or ")),
-            predicted_by: if a.with.is_empty() { targets_text(&a.predicted) } else { format!("{} (with {})", targets_text(&a.predicted), targets_text(&a.with)) },
+            label: format!(
+                "{} / {} = {}",
+                a.category,
+                a.attribute,
+                a.values.join(" or ")
+            ),
+            predicted_by: if a.with.is_empty() {
+                targets_text(&a.predicted)
+            } else {
+                format!(
+                    "{} (with {})",
+                    targets_text(&a.predicted),
+                    targets_text(&a.with)
+                )
+            },
             counts: Counts::default(),
         })
         .collect();
     let mut errors = Vec::new();
     let mut error_count: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
-    let mut keep = |errors: &mut Vec<ErrorExample>, label: &str, kind: &'static str, place: String, text: &str, patterns: Vec<String>| {
+    let mut keep = |errors: &mut Vec<ErrorExample>,
+                    label: &str,
+                    kind: &'static str,
+                    place: String,
+                    text: &str,
+                    patterns: Vec<String>| {
         let n = error_count.entry((label.to_string(), kind)).or_default();
         if *n < options.errors_per_label {
             *n += 1;
-            errors.push(ErrorExample { label: label.to_string(), kind, place, text: truncate(text, 400), patterns });
+            errors.push(ErrorExample {
+                label: label.to_string(),
+                kind,
+                place,
+                text: truncate(text, 400),
+                patterns,
+            });
         }
     };
     let mut other_only = (0, 0);
@@ -479,11 +603,19 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
         seen_policies.insert(policy.to_string());
         n_segments += 1;
         let text = seg.get("text").and_then(Value::as_str).unwrap_or("");
-        let place = format!("{policy}#{}", seg.get("segment_id").and_then(Value::as_u64).unwrap_or(0));
+        let place = format!(
+            "{policy}#{}",
+            seg.get("segment_id").and_then(Value::as_u64).unwrap_or(0)
+        );
         let gold_cats: BTreeSet<String> = seg
             .get("category_votes")
             .and_then(Value::as_object)
-            .map(|o| o.iter().filter(|(_, v)| v.as_u64().unwrap_or(0) >= m.min_votes).map(|(k, _)| k.clone()).collect())
+            .map(|o| {
+                o.iter()
+                    .filter(|(_, v)| v.as_u64().unwrap_or(0) >= m.min_votes)
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
             .unwrap_or_default();
         let c = classifier.classify(text);
         let mut any_practice = false;
@@ -493,11 +625,24 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
             any_practice |= pred;
             row.counts.add(gold, pred);
             if gold != pred && options.errors_per_label > 0 {
-                let pats = if pred { patterns_for(&c, &cm.predicted) } else { Vec::new() };
-                keep(&mut errors, &cm.label, if pred { "FP" } else { "FN" }, place.clone(), text, pats);
+                let pats = if pred {
+                    patterns_for(&c, &cm.predicted)
+                } else {
+                    Vec::new()
+                };
+                keep(
+                    &mut errors,
+                    &cm.label,
+                    if pred { "FP" } else { "FN" },
+                    place.clone(),
+                    text,
+                    pats,
+                );
             }
         }
-        other.counts.add(gold_cats.contains(&m.other), !any_practice);
+        other
+            .counts
+            .add(gold_cats.contains(&m.other), !any_practice);
         if gold_cats.len() == 1 && gold_cats.contains(&m.other) {
             other_only.0 += 1;
             if any_practice {
@@ -512,32 +657,55 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
         for (row, am) in attrs.iter_mut().zip(&m.attributes) {
             let gold = am.values.iter().any(|v| {
                 if am.category == "*" {
-                    gold_cats.iter().any(|cat| votes(seg, cat, &am.attribute, v) >= m.min_votes)
+                    gold_cats
+                        .iter()
+                        .any(|cat| votes(seg, cat, &am.attribute, v) >= m.min_votes)
                 } else {
                     votes(seg, &am.category, &am.attribute, v) >= m.min_votes
                 }
             });
-            let pred = predicts(&c, &am.predicted) && (am.with.is_empty() || predicts(&c, &am.with));
+            let pred =
+                predicts(&c, &am.predicted) && (am.with.is_empty() || predicts(&c, &am.with));
             row.counts.add(gold, pred);
             if gold != pred && options.errors_per_label > 0 {
-                let pats = if pred { patterns_for(&c, &am.predicted) } else { Vec::new() };
-                keep(&mut errors, &row.label, if pred { "FP" } else { "FN" }, place.clone(), text, pats);
+                let pats = if pred {
+                    patterns_for(&c, &am.predicted)
+                } else {
+                    Vec::new()
+                };
+                keep(
+                    &mut errors,
+                    &row.label,
+                    if pred { "FP" } else { "FN" },
+                    place.clone(),
+                    text,
+                    pats,
+                );
             }
         }
         // Negated slice: a category whose majority says "Does Not" and not "Does".
         let neg_cats: Vec<&String> = gold_cats
             .iter()
-            .filter(|cat| votes(seg, cat, &m.negation.attribute, &m.negation.does_not) >= m.min_votes && votes(seg, cat, &m.negation.attribute, &m.negation.does) < m.min_votes)
+            .filter(|cat| {
+                votes(seg, cat, &m.negation.attribute, &m.negation.does_not) >= m.min_votes
+                    && votes(seg, cat, &m.negation.attribute, &m.negation.does) < m.min_votes
+            })
             .collect();
         if !neg_cats.is_empty() {
             negated.0 += 1;
             // Values that apply to any category ("*": purposes, data types) can come from a
             // positive practice in the same segment; they count against the slice only when
             // no category of the segment is a majority "Does".
-            let has_positive = gold_cats.iter().any(|cat| votes(seg, cat, &m.negation.attribute, &m.negation.does) >= m.min_votes);
+            let has_positive = gold_cats
+                .iter()
+                .any(|cat| votes(seg, cat, &m.negation.attribute, &m.negation.does) >= m.min_votes);
             let mut asserted = Vec::new();
             for am in &m.attributes {
-                let in_scope = if am.category == "*" { !has_positive } else { neg_cats.iter().any(|c| **c == am.category) };
+                let in_scope = if am.category == "*" {
+                    !has_positive
+                } else {
+                    neg_cats.iter().any(|c| **c == am.category)
+                };
                 if am.negatable && in_scope && predicts(&c, &am.predicted) {
                     asserted.extend(patterns_for(&c, &am.predicted));
                 }
@@ -546,7 +714,14 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
                 negated.1 += 1;
                 asserted.sort();
                 asserted.dedup();
-                keep(&mut errors, "negated slice", "NEG", place.clone(), text, asserted);
+                keep(
+                    &mut errors,
+                    "negated slice",
+                    "NEG",
+                    place.clone(),
+                    text,
+                    asserted,
+                );
             }
         }
     }
@@ -557,19 +732,46 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
     if options.other_corpora {
         if !mapping.c3pa.is_empty() {
             let spans = read_jsonl(&corpus_dir.join("c3pa").join("ccpa_spans.jsonl"))?;
-            let mut rows: Vec<LabelScore> = mapping.c3pa.iter().map(|l| LabelScore { label: l.label.clone(), predicted_by: targets_text(&l.predicted), counts: Counts::default() }).collect();
+            let mut rows: Vec<LabelScore> = mapping
+                .c3pa
+                .iter()
+                .map(|l| LabelScore {
+                    label: l.label.clone(),
+                    predicted_by: targets_text(&l.predicted),
+                    counts: Counts::default(),
+                })
+                .collect();
             for span in &spans {
                 let text = span.get("text").and_then(Value::as_str).unwrap_or("");
-                let labels: BTreeSet<&str> = span.get("labels").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let labels: BTreeSet<&str> = span
+                    .get("labels")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
                 let c = classifier.classify(text);
                 for (row, lm) in rows.iter_mut().zip(&mapping.c3pa) {
                     let gold = labels.contains(lm.label.as_str());
                     let pred = predicts(&c, &lm.predicted);
                     row.counts.add(gold, pred);
                     if gold != pred && options.errors_per_label > 0 {
-                        let place = format!("c3pa {}#{}", span.get("policy").and_then(Value::as_str).unwrap_or(""), span.get("span_id").and_then(Value::as_u64).unwrap_or(0));
-                        let pats = if pred { patterns_for(&c, &lm.predicted) } else { Vec::new() };
-                        keep(&mut errors, &format!("c3pa {}", lm.label), if pred { "FP" } else { "FN" }, place, text, pats);
+                        let place = format!(
+                            "c3pa {}#{}",
+                            span.get("policy").and_then(Value::as_str).unwrap_or(""),
+                            span.get("span_id").and_then(Value::as_u64).unwrap_or(0)
+                        );
+                        let pats = if pred {
+                            patterns_for(&c, &lm.predicted)
+                        } else {
+                            Vec::new()
+                        };
+                        keep(
+                            &mut errors,
+                            &format!("c3pa {}", lm.label),
+                            if pred { "FP" } else { "FN" },
+                            place,
+                            text,
+                            pats,
+                        );
                     }
                 }
             }
@@ -577,7 +779,11 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
         }
         if !mapping.tosdr.is_empty() {
             let points = read_jsonl(&corpus_dir.join("tosdr").join("points.jsonl"))?;
-            let mapped_cases: BTreeSet<&str> = mapping.tosdr.iter().flat_map(|m| m.cases.iter().map(|c| c.as_str())).collect();
+            let mapped_cases: BTreeSet<&str> = mapping
+                .tosdr
+                .iter()
+                .flat_map(|m| m.cases.iter().map(|c| c.as_str()))
+                .collect();
             let mut rows: Vec<LabelScore> = Vec::new();
             let mut absent: Vec<(String, String, usize, usize)> = Vec::new();
             let mut row_of: Vec<(bool, usize)> = Vec::new();
@@ -587,7 +793,11 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
                     absent.push((cm.label.clone(), targets_text(&cm.predicted), 0, 0));
                 } else {
                     row_of.push((false, rows.len()));
-                    rows.push(LabelScore { label: cm.label.clone(), predicted_by: targets_text(&cm.predicted), counts: Counts::default() });
+                    rows.push(LabelScore {
+                        label: cm.label.clone(),
+                        predicted_by: targets_text(&cm.predicted),
+                        counts: Counts::default(),
+                    });
                 }
             }
             for p in &points {
@@ -609,7 +819,17 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
                                 a.2 += 1;
                                 if pred {
                                     a.3 += 1;
-                                    keep(&mut errors, &format!("tosdr {}", cm.label), "NEG", format!("tosdr {}", p.get("id").and_then(Value::as_str).unwrap_or("")), text, patterns_for(&c, &cm.predicted));
+                                    keep(
+                                        &mut errors,
+                                        &format!("tosdr {}", cm.label),
+                                        "NEG",
+                                        format!(
+                                            "tosdr {}",
+                                            p.get("id").and_then(Value::as_str).unwrap_or("")
+                                        ),
+                                        text,
+                                        patterns_for(&c, &cm.predicted),
+                                    );
                                 }
                             }
                         }
@@ -618,8 +838,22 @@ pub fn score_with(classifier: &Classifier, corpus_dir: &Path, mapping: &CorpusMa
                         // against precision here; they are scored in the absent table.
                         row.counts.add(gold, pred);
                         if gold != pred && options.errors_per_label > 0 {
-                            let pats = if pred { patterns_for(&c, &cm.predicted) } else { Vec::new() };
-                            keep(&mut errors, &format!("tosdr {}", cm.label), if pred { "FP" } else { "FN" }, format!("tosdr {} ({case})", p.get("id").and_then(Value::as_str).unwrap_or("")), text, pats);
+                            let pats = if pred {
+                                patterns_for(&c, &cm.predicted)
+                            } else {
+                                Vec::new()
+                            };
+                            keep(
+                                &mut errors,
+                                &format!("tosdr {}", cm.label),
+                                if pred { "FP" } else { "FN" },
+                                format!(
+                                    "tosdr {} ({case})",
+                                    p.get("id").and_then(Value::as_str).unwrap_or("")
+                                ),
+                                text,
+                                pats,
+                            );
                         }
                     }
                 }

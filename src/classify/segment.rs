@@ -40,18 +40,27 @@ pub struct Segment {
 /// The format of `content`: by the extension of `path` (`.md`, `.markdown`, `.html`, `.htm`,
 /// `.xhtml`, `.txt`), else by sniffing the content.
 pub fn detect_format(path: &Path, content: &str) -> SourceFormat {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("md" | "markdown" | "mdown" | "mkd") => return SourceFormat::Markdown,
         Some("html" | "htm" | "xhtml") => return SourceFormat::Html,
         Some("txt" | "text") => return SourceFormat::Text,
         _ => {}
     }
-    let head: String = content.chars().take(4096).collect::<String>().to_ascii_lowercase();
+    let head: String = content
+        .chars()
+        .take(4096)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let trimmed = head.trim_start();
     if trimmed.starts_with("<!doctype html")
         || trimmed.starts_with("<html")
-        || ["<body", "<p>", "<p ", "<div", "<h1", "<h2", "<ul", "<li"].iter().any(|t| head.contains(t))
+        || ["<body", "<p>", "<p ", "<div", "<h1", "<h2", "<ul", "<li"]
+            .iter()
+            .any(|t| head.contains(t))
     {
         return SourceFormat::Html;
     }
@@ -98,7 +107,12 @@ fn push_block(blocks: &mut Vec<Block>, kind: Kind, text: &str, start: usize, end
     if text.is_empty() {
         return;
     }
-    blocks.push(Block { kind, text, start, end });
+    blocks.push(Block {
+        kind,
+        text,
+        start,
+        end,
+    });
 }
 
 fn collapse_ws(s: &str) -> String {
@@ -154,9 +168,15 @@ fn list_marker(line: &str) -> Option<usize> {
             }
         }
         '(' => {
-            let close = rest.get(..8)?.find(')').or_else(|| rest.find(')').filter(|&c| c < 8))?;
+            let close = rest
+                .get(..8)?
+                .find(')')
+                .or_else(|| rest.find(')').filter(|&c| c < 8))?;
             let inner = rest.get(1..close)?;
-            if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric()) && inner.len() <= 4 {
+            if !inner.is_empty()
+                && inner.chars().all(|c| c.is_ascii_alphanumeric())
+                && inner.len() <= 4
+            {
                 after(close + 1)
             } else {
                 None
@@ -175,7 +195,10 @@ fn text_blocks(content: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut para: Vec<(usize, &str)> = Vec::new();
     let mut para_kind = Kind::Para;
-    let flush = |blocks: &mut Vec<Block>, para: &mut Vec<(usize, &str)>, kind: Kind, next_blank_or_end: bool| {
+    let flush = |blocks: &mut Vec<Block>,
+                 para: &mut Vec<(usize, &str)>,
+                 kind: Kind,
+                 next_blank_or_end: bool| {
         if para.is_empty() {
             return;
         }
@@ -184,7 +207,11 @@ fn text_blocks(content: &str) -> Vec<Block> {
         let end = last_off + last.len();
         let text: Vec<&str> = para.iter().map(|(_, l)| l.trim()).collect();
         let joined = text.join(" ");
-        let kind = if kind == Kind::Para && para.len() == 1 && looks_like_heading(&joined) && next_blank_or_end {
+        let kind = if kind == Kind::Para
+            && para.len() == 1
+            && looks_like_heading(&joined)
+            && next_blank_or_end
+        {
             Kind::Heading(2)
         } else {
             kind
@@ -213,8 +240,13 @@ fn text_blocks(content: &str) -> Vec<Block> {
 fn looks_like_heading(text: &str) -> bool {
     let words = text.split_whitespace().count();
     let last = text.chars().last().unwrap_or('.');
-    (1..=12).contains(&words) && text.chars().count() <= 100 && !matches!(last, '.' | ',' | ';' | ':' | '!' | '?')
-        && text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+    (1..=12).contains(&words)
+        && text.chars().count() <= 100
+        && !matches!(last, '.' | ',' | ';' | ':' | '!' | '?')
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
 // ------------------------------------------------------------------------------------------
@@ -262,22 +294,42 @@ fn markdown_blocks(content: &str) -> Vec<Block> {
         }
         // ATX heading.
         let hashes = t.bytes().take_while(|&b| b == b'#').count();
-        if (1..=6).contains(&hashes) && t.as_bytes().get(hashes).is_none_or(|b| *b == b' ' || *b == b'\t') {
+        if (1..=6).contains(&hashes)
+            && t.as_bytes()
+                .get(hashes)
+                .is_none_or(|b| *b == b' ' || *b == b'\t')
+        {
             flush(&mut blocks, &mut cur, cur_kind);
             cur_kind = Kind::Para;
             let text = t[hashes..].trim().trim_end_matches('#').trim();
             let start = off + (line.len() - t.len());
-            push_block(&mut blocks, Kind::Heading(hashes as u8), &md_inline(text), start, off + line.len());
+            push_block(
+                &mut blocks,
+                Kind::Heading(hashes as u8),
+                &md_inline(text),
+                start,
+                off + line.len(),
+            );
             continue;
         }
         // Setext heading underline (only right after a one-line paragraph).
-        let is_rule = t.len() >= 3 && (t.bytes().all(|b| b == b'-' || b == b' ') || t.bytes().all(|b| b == b'*' || b == b' ') || t.bytes().all(|b| b == b'_' || b == b' '));
-        let underline = t.bytes().all(|b| b == b'=') || (t.bytes().all(|b| b == b'-') && t.len() >= 2);
+        let is_rule = t.len() >= 3
+            && (t.bytes().all(|b| b == b'-' || b == b' ')
+                || t.bytes().all(|b| b == b'*' || b == b' ')
+                || t.bytes().all(|b| b == b'_' || b == b' '));
+        let underline =
+            t.bytes().all(|b| b == b'=') || (t.bytes().all(|b| b == b'-') && t.len() >= 2);
         if underline && cur.len() == 1 && cur_kind == Kind::Para {
             let (hoff, htext) = cur[0];
             cur.clear();
             let level = if t.starts_with('=') { 1 } else { 2 };
-            push_block(&mut blocks, Kind::Heading(level), &md_inline(htext.trim()), hoff, off + line.len());
+            push_block(
+                &mut blocks,
+                Kind::Heading(level),
+                &md_inline(htext.trim()),
+                hoff,
+                off + line.len(),
+            );
             continue;
         }
         if is_rule {
@@ -294,12 +346,26 @@ fn markdown_blocks(content: &str) -> Vec<Block> {
             if is_table_separator(t) {
                 continue;
             }
-            if lines.get(i).is_some_and(|(_, next)| is_table_separator(next.trim())) {
+            if lines
+                .get(i)
+                .is_some_and(|(_, next)| is_table_separator(next.trim()))
+            {
                 continue;
             }
-            let cells: Vec<String> = t.trim_matches('|').split('|').map(|c| md_inline(c.trim())).filter(|c| !c.is_empty()).collect();
+            let cells: Vec<String> = t
+                .trim_matches('|')
+                .split('|')
+                .map(|c| md_inline(c.trim()))
+                .filter(|c| !c.is_empty())
+                .collect();
             let start = off + (line.len() - t.len());
-            push_block(&mut blocks, Kind::Para, &cells.join(" | "), start, off + line.len());
+            push_block(
+                &mut blocks,
+                Kind::Para,
+                &cells.join(" | "),
+                start,
+                off + line.len(),
+            );
             continue;
         }
         // Block quotes: strip the marker and read on.
@@ -318,7 +384,10 @@ fn markdown_blocks(content: &str) -> Vec<Block> {
 }
 
 fn is_table_separator(t: &str) -> bool {
-    t.starts_with('|') && t.contains('-') && t.bytes().all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
+    t.starts_with('|')
+        && t.contains('-')
+        && t.bytes()
+            .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
 }
 
 /// Strip inline Markdown: images and links keep their text, emphasis and code marks go,
@@ -402,7 +471,9 @@ fn md_inline(s: &str) -> String {
                         let inner: String = chars[i + 1..i + e].iter().collect();
                         if inner.contains("://") || inner.contains('@') && !inner.contains(' ') {
                             out.push_str(&inner);
-                        } else if inner.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '/' || ch == '!') {
+                        } else if inner.starts_with(|ch: char| {
+                            ch.is_ascii_alphabetic() || ch == '/' || ch == '!'
+                        }) {
                             out.push(' ');
                         } else {
                             out.push('<');
@@ -445,7 +516,11 @@ fn html_blocks(content: &str) -> Vec<Block> {
     let mut end = 0usize;
     let mut i = 0;
 
-    let flush = |blocks: &mut Vec<Block>, text: &mut String, kind: Kind, start: &mut Option<usize>, end: usize| {
+    let flush = |blocks: &mut Vec<Block>,
+                 text: &mut String,
+                 kind: Kind,
+                 start: &mut Option<usize>,
+                 end: usize| {
         if let Some(s) = start.take() {
             let decoded = decode_entities_str(text);
             push_block(blocks, kind, &decoded, s, end.max(s));
@@ -457,14 +532,19 @@ fn html_blocks(content: &str) -> Vec<Block> {
         if bytes[i] == b'<' {
             // Comment.
             if lower[i..].starts_with("<!--") {
-                i = lower[i + 4..].find("-->").map_or(bytes.len(), |p| i + 4 + p + 3);
+                i = lower[i + 4..]
+                    .find("-->")
+                    .map_or(bytes.len(), |p| i + 4 + p + 3);
                 continue;
             }
             // Tag name.
             let rest = &lower[i + 1..];
             let closing = rest.starts_with('/');
             let name_start = i + 1 + usize::from(closing);
-            let name: String = lower[name_start..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            let name: String = lower[name_start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
             if name.is_empty() && !rest.starts_with('!') && !rest.starts_with('?') {
                 // A stray '<' is text.
                 if start.is_none() {
@@ -476,7 +556,12 @@ fn html_blocks(content: &str) -> Vec<Block> {
                 continue;
             }
             let tag_end = tag_end(bytes, i + 1);
-            if !closing && matches!(name.as_str(), "script" | "style" | "head" | "template" | "svg" | "noscript" | "iframe") {
+            if !closing
+                && matches!(
+                    name.as_str(),
+                    "script" | "style" | "head" | "template" | "svg" | "noscript" | "iframe"
+                )
+            {
                 let needle = format!("</{name}");
                 i = lower[tag_end..].find(&needle).map_or(bytes.len(), |p| {
                     let close_start = tag_end + p;
@@ -487,7 +572,11 @@ fn html_blocks(content: &str) -> Vec<Block> {
             match name.as_str() {
                 "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                     flush(&mut blocks, &mut text, kind, &mut start, end);
-                    kind = if closing { Kind::Para } else { Kind::Heading(name.as_bytes()[1] - b'0') };
+                    kind = if closing {
+                        Kind::Para
+                    } else {
+                        Kind::Heading(name.as_bytes()[1] - b'0')
+                    };
                 }
                 "li" | "dt" | "dd" | "tr" => {
                     flush(&mut blocks, &mut text, kind, &mut start, end);
@@ -496,9 +585,10 @@ fn html_blocks(content: &str) -> Vec<Block> {
                 "p" | "div" if kind == Kind::Item => {
                     // Inside a list item a nested paragraph stays in the item.
                 }
-                "p" | "div" | "section" | "article" | "ul" | "ol" | "dl" | "table" | "thead" | "tbody" | "blockquote"
-                | "header" | "footer" | "nav" | "main" | "aside" | "pre" | "form" | "hr" | "body" | "html" | "figure"
-                | "figcaption" | "address" | "details" | "summary" | "caption" => {
+                "p" | "div" | "section" | "article" | "ul" | "ol" | "dl" | "table" | "thead"
+                | "tbody" | "blockquote" | "header" | "footer" | "nav" | "main" | "aside"
+                | "pre" | "form" | "hr" | "body" | "html" | "figure" | "figcaption" | "address"
+                | "details" | "summary" | "caption" => {
                     flush(&mut blocks, &mut text, kind, &mut start, end);
                     if !matches!(kind, Kind::Heading(_)) {
                         kind = Kind::Para;
@@ -543,7 +633,10 @@ fn tag_end(bytes: &[u8], from: usize) -> usize {
         j += 1;
         // A runaway quote: give up on quotes after 4 KB and take the next '>'.
         if quote.is_some() && j - from > 4096 {
-            return bytes[from..].iter().position(|&x| x == b'>').map_or(bytes.len(), |p| from + p + 1);
+            return bytes[from..]
+                .iter()
+                .position(|&x| x == b'>')
+                .map_or(bytes.len(), |p| from + p + 1);
         }
     }
     bytes.len()
@@ -572,10 +665,16 @@ fn decode_entities_str(s: &str) -> String {
 /// Decode one entity at the start of `chars` (which starts with `&`): (text, chars used).
 fn decode_entity(chars: &[char]) -> (String, usize) {
     let semi = chars.iter().take(12).position(|&c| c == ';');
-    let Some(semi) = semi else { return ("&".to_string(), 1) };
+    let Some(semi) = semi else {
+        return ("&".to_string(), 1);
+    };
     let name: String = chars[1..semi].iter().collect();
     let decoded = if let Some(num) = name.strip_prefix('#') {
-        let value = if let Some(hex) = num.strip_prefix(['x', 'X']) { u32::from_str_radix(hex, 16).ok() } else { num.parse::<u32>().ok() };
+        let value = if let Some(hex) = num.strip_prefix(['x', 'X']) {
+            u32::from_str_radix(hex, 16).ok()
+        } else {
+            num.parse::<u32>().ok()
+        };
         value.map(|v| char::from_u32(v).unwrap_or('\u{FFFD}').to_string())
     } else {
         let s = match name.as_str() {
@@ -677,7 +776,13 @@ fn group(content: &str, blocks: Vec<Block>) -> Vec<Segment> {
         .map(|b| {
             let start = map.get(&b.start).copied().unwrap_or(0);
             let end = map.get(&b.end).copied().unwrap_or(start).max(start);
-            Segment { title: b.title, headings: b.headings, text: b.text, start, end }
+            Segment {
+                title: b.title,
+                headings: b.headings,
+                text: b.text,
+                start,
+                end,
+            }
         })
         .collect()
 }
@@ -715,8 +820,15 @@ mod tests {
         assert_eq!(segs.len(), 2);
         assert_eq!(segs[0].title.as_deref(), Some("How we use data"));
         assert_eq!(segs[0].headings, vec!["Privacy", "How we use data"]);
-        assert_eq!(segs[0].text, "We use data to:\n- provide the Services\n- train AI models");
-        let src: String = md.chars().skip(segs[1].start).take(segs[1].end - segs[1].start).collect();
+        assert_eq!(
+            segs[0].text,
+            "We use data to:\n- provide the Services\n- train AI models"
+        );
+        let src: String = md
+            .chars()
+            .skip(segs[1].start)
+            .take(segs[1].end - segs[1].start)
+            .collect();
         assert_eq!(src, "Another paragraph.");
     }
 
@@ -742,19 +854,54 @@ mod tests {
     #[test]
     fn detects_formats() {
         assert_eq!(detect_format(Path::new("a.md"), ""), SourceFormat::Markdown);
-        assert_eq!(detect_format(Path::new("a"), "<!DOCTYPE html><p>x"), SourceFormat::Html);
-        assert_eq!(detect_format(Path::new("a"), "# Title\n\ntext"), SourceFormat::Markdown);
-        assert_eq!(detect_format(Path::new("a"), "plain words"), SourceFormat::Text);
+        assert_eq!(
+            detect_format(Path::new("a"), "<!DOCTYPE html><p>x"),
+            SourceFormat::Html
+        );
+        assert_eq!(
+            detect_format(Path::new("a"), "# Title\n\ntext"),
+            SourceFormat::Markdown
+        );
+        assert_eq!(
+            detect_format(Path::new("a"), "plain words"),
+            SourceFormat::Text
+        );
     }
 
     #[test]
     fn never_panics() {
         let nasty = [
-            "<", "<<<<", "<!--", "<a href='", "<script>", "&", "&#xFFFFFFFF;", "&#;", "[", "[a](", "](", "(a) ", "1.", "- ",
-            "#", "####### x", "| a |", "```", "é<é>é", "\u{0}\u{FFFF}", "<h7>x</h7>", "<li><li><li>", "\r\n\r\n", "[[[[[[",
+            "<",
+            "<<<<",
+            "<!--",
+            "<a href='",
+            "<script>",
+            "&",
+            "&#xFFFFFFFF;",
+            "&#;",
+            "[",
+            "[a](",
+            "](",
+            "(a) ",
+            "1.",
+            "- ",
+            "#",
+            "####### x",
+            "| a |",
+            "```",
+            "é<é>é",
+            "\u{0}\u{FFFF}",
+            "<h7>x</h7>",
+            "<li><li><li>",
+            "\r\n\r\n",
+            "[[[[[[",
         ];
         for n in nasty {
-            for f in [SourceFormat::Text, SourceFormat::Markdown, SourceFormat::Html] {
+            for f in [
+                SourceFormat::Text,
+                SourceFormat::Markdown,
+                SourceFormat::Html,
+            ] {
                 let segs = split_policy(n, f);
                 for s in segs {
                     assert!(s.start <= s.end && s.end <= n.chars().count());

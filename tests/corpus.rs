@@ -1,0 +1,170 @@
+//! Whole-pipeline runs on real published policies (classify → evaluate → memo), read from
+//! `$CLAUSEMAP_CORPUS` (default `../shared/corpus`). Nothing from the corpus is copied here.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::support::{root, run};
+
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("CLAUSEMAP_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus"));
+    if dir.join("platform-policies").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CLAUSEMAP_SKIP_CORPUS").is_ok_and(|v| v == "1") {
+        eprintln!(
+            "skipped: no corpus at {} (CLAUSEMAP_SKIP_CORPUS=1)",
+            dir.display()
+        );
+        return None;
+    }
+    panic!(
+        "the corpus is not at {}: set CLAUSEMAP_CORPUS to the folder holding platform-policies/ (CI sets it), or CLAUSEMAP_SKIP_CORPUS=1 to skip",
+        dir.display()
+    );
+}
+
+fn policies(dir: &std::path::Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for service in std::fs::read_dir(dir.join("platform-policies")).unwrap() {
+        let service = service.unwrap().path();
+        if !service.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&service).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension()
+                .is_some_and(|e| e == "md" || e == "html" || e == "txt")
+            {
+                files.push(f.display().to_string());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_platform_policy_goes_through_classify_evaluate_and_memo() {
+    let Some(dir) = corpus() else { return };
+    let files = policies(&dir);
+    assert!(files.len() >= 50, "{} policies", files.len());
+    let mut args = vec!["evaluate", "--format", "jsonl", "--as-of", "2026-11-25"];
+    args.extend(files.iter().map(String::as_str));
+    let out = run(&args).code(0);
+    let mut documents = BTreeSet::new();
+    let mut provisions = 0;
+    for line in out.stdout.lines() {
+        let p: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            p["errors"].as_array().unwrap().is_empty(),
+            "{}: {}",
+            p["id"],
+            p["errors"]
+        );
+        documents.insert(p["document"].as_str().unwrap().to_string());
+        provisions += 1;
+    }
+    assert_eq!(
+        documents.len(),
+        files.len(),
+        "every policy yields a document"
+    );
+    assert!(provisions > 2_000, "{provisions} provisions");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let outdir = tmp.path().display().to_string();
+    let mut args = vec![
+        "memo",
+        "--document-only",
+        "--out",
+        &outdir,
+        "--as-of",
+        "2026-11-25",
+    ];
+    args.extend(files.iter().map(String::as_str));
+    run(&args).code(0);
+    let memos = std::fs::read_dir(tmp.path()).unwrap().count();
+    assert_eq!(memos, files.len(), "one document memo per policy");
+}
+
+/// Classify a LinkedIn policy with LinkedIn's entity facts and evaluate it.
+fn linkedin(dir: &std::path::Path, version: &str) -> (serde_json::Value, BTreeSet<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let classified = tmp.path().join("classified.json");
+    let policy = dir.join(format!("platform-policies/{version}/privacy-policy.md"));
+    run(&[
+        "classify",
+        &policy.display().to_string(),
+        "--entity",
+        "examples/linkedin-entity.yaml",
+        "--format",
+        "json",
+        "--out",
+        &classified.display().to_string(),
+    ])
+    .code(0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&classified).unwrap()).unwrap();
+    let training: BTreeSet<String> = doc["provisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["attributes"]["purpose"].as_array().is_some_and(|v| {
+                v.iter()
+                    .any(|x| x.as_str().unwrap().starts_with("ai_training"))
+            })
+        })
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    let out = run(&[
+        "evaluate",
+        &classified.display().to_string(),
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-25",
+    ])
+    .code(0);
+    (out.json(), training)
+}
+
+#[test]
+fn linkedin_yields_ai_training_provisions_and_its_eu_version_flags_differently() {
+    let Some(dir) = corpus() else { return };
+    let (global, global_training) = linkedin(&dir, "linkedin");
+    let (eu, eu_training) = linkedin(&dir, "linkedin-eu");
+    assert!(
+        !global_training.is_empty(),
+        "the global policy has provisions with purpose has \"ai_training\""
+    );
+    assert!(!eu_training.is_empty(), "so has the European notice");
+    let eu_rules = |v: &serde_json::Value, ids: &BTreeSet<String>| -> BTreeSet<String> {
+        v["provisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| ids.contains(p["id"].as_str().unwrap()))
+            .flat_map(|p| p["findings"].as_array().unwrap().clone())
+            .filter(|f| f["jurisdiction"] == "EU" && f["status"] == "applies")
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let g = eu_rules(&global, &global_training);
+    let e = eu_rules(&eu, &eu_training);
+    assert!(
+        !e.is_empty(),
+        "the European notice's AI-training provisions raise EU findings"
+    );
+    let only_eu: Vec<&String> = e.difference(&g).collect();
+    assert!(
+        !only_eu.is_empty(),
+        "the European notice raises EU findings the global policy does not: global {g:?}, EU {e:?}"
+    );
+    // The European notice names legitimate interests for training: an evidence span says so.
+    let text = serde_json::to_string(&eu).unwrap();
+    assert!(text.contains("\"EU\""));
+}
