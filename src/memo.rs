@@ -60,9 +60,17 @@ pub struct Renderer<'a> {
     basis: Basis<'a>,
     templates: &'a Templates,
     format: MemoFormat,
+    /// Review ledgers by the file they sit beside: findings show their review state.
+    ledgers: Vec<(String, crate::review::ledger::Ledger)>,
 }
 
 impl<'a> Renderer<'a> {
+    /// Show review states from these ledgers (keyed by the policy file they belong to).
+    pub fn with_ledgers(mut self, ledgers: Vec<(String, crate::review::ledger::Ledger)>) -> Self {
+        self.ledgers = ledgers;
+        self
+    }
+
     pub fn new(
         set: &'a RuleSet,
         templates: &'a Templates,
@@ -73,12 +81,17 @@ impl<'a> Renderer<'a> {
             basis: Basis::new(set, as_of, extension(format)),
             templates,
             format,
+            ledgers: Vec::new(),
         }
     }
 
     /// Evaluate a document: one outcome per provision, in input order.
     pub fn evaluate(&self, doc: &Document) -> Vec<Outcome> {
-        eval::evaluate_document(self.basis.set, doc, self.basis.as_of)
+        let mut outcomes = eval::evaluate_document(self.basis.set, doc, self.basis.as_of);
+        if let Some((_, ledger)) = self.ledgers.iter().find(|(file, _)| *file == doc.file) {
+            crate::review::annotate_document(&mut outcomes, doc, ledger, Date::today());
+        }
+        outcomes
     }
 
     /// The memo of provision `index` of `doc`, given the document's outcomes.
@@ -128,12 +141,18 @@ pub fn run(args: MemoArgs) -> Result<Exit, Vec<Problem>> {
     let set = crate::commands::load_rules(args.rules.rules.as_deref())?;
     let templates = Templates::load(args.templates.as_deref()).map_err(|p| vec![p])?;
     let as_of = args.rules.as_of.unwrap_or_else(Date::today);
-    let renderer = Renderer::new(&set, &templates, as_of, args.format);
-
     let mut docs = Vec::new();
+    let mut ledgers = Vec::new();
     for path in &args.files {
-        docs.extend(crate::classify_support::load_documents(&set, path).map_err(|p| vec![p])?);
+        let loaded = crate::classify_support::load_documents(&set, path).map_err(|p| vec![p])?;
+        if let Some(ledger) = crate::review::ledger_for(path, None).map_err(|p| vec![p])? {
+            if let Some(d) = loaded.first() {
+                ledgers.push((d.file.clone(), ledger));
+            }
+        }
+        docs.extend(loaded);
     }
+    let renderer = Renderer::new(&set, &templates, as_of, args.format).with_ledgers(ledgers);
 
     let selection = Selection {
         provision: args.provision.as_deref(),

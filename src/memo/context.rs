@@ -82,6 +82,9 @@ pub struct ProvisionView<'a> {
     pub categories: Vec<Category<'a>>,
     /// What was wrong with the provision; when not empty there are no findings.
     pub errors: &'a [String],
+    /// For a classified provision: the words behind each attribute (attribute, value,
+    /// pattern, start, end, text).
+    pub evidence: Option<&'a serde_json::Value>,
 }
 
 /// One finding, as the rule pack states it.
@@ -110,6 +113,8 @@ pub struct FindingView<'a> {
     pub missing: &'a [String],
     /// The official source of the article (or of the regulation).
     pub source: &'a str,
+    /// The reviewer's decision on this finding, when a review ledger has one.
+    pub review: Option<&'a serde_json::Value>,
 }
 
 /// A pinpoint article of an engaged regulation, with the findings resting on it.
@@ -505,6 +510,7 @@ impl<'a> Basis<'a> {
             because: &f.because,
             missing: &f.missing,
             source: &f.source,
+            review: f.review.as_ref(),
         }
     }
 
@@ -855,6 +861,10 @@ pub fn provision_memo<'a>(
             severity,
             categories: basis.categories(attrs),
             errors: &outcome.errors,
+            evidence: provision
+                .extra
+                .get("evidence")
+                .filter(|e| e.as_array().is_some_and(|a| !a.is_empty())),
         },
         exposure: Exposure {
             severity,
