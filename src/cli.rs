@@ -55,7 +55,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print a JSON Schema for rule packs, rule tests or provision files (for editors).
     Schema(SchemaArgs),
-    /// Generate deterministic synthetic inputs for benchmarks.
+    /// Benchmark helpers: synthetic corpora, and the classifier's scores on labelled data.
     #[command(subcommand)]
     Bench(BenchCommand),
 }
@@ -318,7 +318,8 @@ pub fn parse_date(s: &str) -> Result<crate::date::Date, String> {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Provision files (YAML, JSON or JSON Lines); `-` reads standard input.
+    /// Provision files (YAML, JSON or JSON Lines) or policies (text, Markdown, HTML); `-` reads
+    /// standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
@@ -336,6 +337,10 @@ pub struct EvaluateArgs {
     /// Exit with 1 when a finding that applies is at least this severe.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+
+    /// Threads to evaluate with (0: one per core). Output order does not depend on it.
+    #[arg(long, short = 'J', default_value_t = 0, value_name = "N")]
+    pub jobs: usize,
 }
 
 #[derive(Debug, Args)]

@@ -416,3 +416,38 @@ fn unreadable_input_is_a_usage_error_with_the_file_named() {
         out.stderr
     );
 }
+
+#[test]
+fn parallel_evaluation_gives_the_same_bytes_in_the_same_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen = run(&[
+        "bench",
+        "gen",
+        "--provisions",
+        "3000",
+        "--per-document",
+        "7",
+        "--seed",
+        "5",
+    ])
+    .code(0);
+    std::fs::write(dir.path().join("c.jsonl"), &gen.stdout).unwrap();
+    let one = run_in(
+        dir.path(),
+        &[
+            "evaluate", "c.jsonl", "--format", "jsonl", "--as-of", AS_OF, "--jobs", "1",
+        ],
+        None,
+    )
+    .code(0);
+    let two = run_in(
+        dir.path(),
+        &[
+            "evaluate", "c.jsonl", "--format", "jsonl", "--as-of", AS_OF, "--jobs", "2",
+        ],
+        None,
+    )
+    .code(0);
+    assert_eq!(one.stdout.lines().count(), 3000);
+    assert!(one.stdout == two.stdout, "--jobs 2 changed the output");
+}
