@@ -1103,11 +1103,13 @@ fn leaf(slot: Slot, test: LeafTest, text: &str, span: Span, path: &Path) -> Cond
     Cond::Leaf(Box::new(Leaf {
         slot,
         test,
+        // Conditions may span lines in YAML; explanations show them on one.
         text: text
             .get(span.start..span.end)
             .unwrap_or("")
-            .trim()
-            .to_string(),
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
         path: path.to_string(),
     }))
 }

@@ -20,7 +20,7 @@ pub enum OutputFormat {
     Json,
     Jsonl,
     Csv,
-    /// SARIF 2.1.0, for code-scanning tools (written by `crate::sarif`).
+    /// SARIF 2.1.0, for code-scanning tools.
     Sarif,
 }
 
