@@ -446,11 +446,21 @@ fn memos(c: &mut Criterion) {
     use clausemap::memo::{engine::Templates, Renderer};
     let set = builtin();
     let templates = Templates::load(None).expect("built-in templates");
-    let source = Source::new("examples/linkedin.yaml", std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/linkedin.yaml")).expect("example"));
+    let source = Source::new(
+        "examples/linkedin.yaml",
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/linkedin.yaml"
+        ))
+        .expect("example"),
+    );
     let doc = model::load(&source).expect("loads").remove(0);
     let as_of = Date::parse(AS_OF).expect("date");
     let mut g = c.benchmark_group("memo");
-    for (name, format) in [("provision/md", MemoFormat::Md), ("provision/html", MemoFormat::Html)] {
+    for (name, format) in [
+        ("provision/md", MemoFormat::Md),
+        ("provision/html", MemoFormat::Html),
+    ] {
         let renderer = Renderer::new(&set, &templates, as_of, format);
         let outcomes = renderer.evaluate(&doc);
         g.throughput(Throughput::Elements(doc.provisions.len() as u64));
@@ -459,7 +469,9 @@ fn memos(c: &mut Criterion) {
             b.iter(|| {
                 for i in 0..doc.provisions.len() {
                     out.clear();
-                    renderer.provision(&doc, &outcomes, i, &mut out).expect("renders");
+                    renderer
+                        .provision(&doc, &outcomes, i, &mut out)
+                        .expect("renders");
                 }
                 black_box(out.len())
             })
@@ -468,5 +480,13 @@ fn memos(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, load_and_check, parse, evaluate, write, memos, versus_rego);
+criterion_group!(
+    benches,
+    load_and_check,
+    parse,
+    evaluate,
+    write,
+    memos,
+    versus_rego
+);
 criterion_main!(benches);

@@ -188,6 +188,13 @@ pub fn for_each_document(
                 }
             };
             let mut doc = doc;
+            // A line that is not a document at all is named by its line, like a broken line.
+            if doc.meta.fields.is_empty()
+                && doc.provisions.len() == 1
+                && doc.provisions[0].id == model::DOCUMENT_PLACEHOLDER
+            {
+                doc.meta.id = format!("{name}:{}", n + 1);
+            }
             crate::classify_support::fill(set, &mut doc)?;
             if let Err(e) = each(doc) {
                 return Ok(Err(e));
@@ -239,8 +246,52 @@ pub fn check_jurisdictions(set: &RuleSet, codes: &[String]) -> Result<(), Vec<Pr
     }
 }
 
+/// How many provisions are read before a batch is evaluated (bounds memory with --jobs).
+const BATCH_PROVISIONS: usize = 4096;
+
+/// A pool of `jobs` threads (0: one per core).
+fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, Vec<Problem>> {
+    let jobs = if jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        jobs
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| {
+            vec![
+                Problem::new("usage::jobs", format!("cannot start {jobs} threads: {e}"))
+                    .help("give --jobs a smaller number"),
+            ]
+        })
+}
+
+/// Evaluate a batch of documents, on the pool's threads when it has more than one; the
+/// outcomes come back in input order.
+fn evaluate_batch(
+    pool: &rayon::ThreadPool,
+    set: &RuleSet,
+    docs: &[Document],
+    as_of: Date,
+) -> Vec<Vec<Outcome>> {
+    use rayon::prelude::*;
+    if pool.current_num_threads() <= 1 || docs.len() <= 1 {
+        return docs
+            .iter()
+            .map(|d| eval::evaluate_document(set, d, as_of))
+            .collect();
+    }
+    pool.install(|| {
+        docs.par_iter()
+            .map(|d| eval::evaluate_document(set, d, as_of))
+            .collect()
+    })
+}
+
 fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> {
     let set = load_rules(a.rules.rules.as_deref())?;
+    let pool = thread_pool(a.jobs)?;
     check_jurisdictions(&set, &a.jurisdiction)?;
     let as_of = a.rules.as_of.unwrap_or_else(Date::today);
     let stdout = io::stdout().lock();
@@ -260,28 +311,45 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
         let today = Date::today();
         // sarif: results are located in the file they come from.
         writer.begin_file(path);
-        let mut each = |doc: Document| -> io::Result<()> {
-            let mut outcomes = eval::evaluate_document(&set, &doc, as_of);
-            if let Some(l) = &ledger {
-                crate::review::annotate_document(&mut outcomes, &doc, l, today);
-            }
-            for mut outcome in outcomes {
-                filter_jurisdictions(&set, &mut outcome, &a.jurisdiction);
-                if let Some(threshold) = a.fail_on {
-                    failing |= outcome
-                        .findings
-                        .iter()
-                        .any(|f| f.status == Status::Applies && f.severity >= threshold);
+        // Documents are evaluated in batches, in parallel with --jobs, and written in order.
+        let mut batch: Vec<Document> = Vec::new();
+        let mut batch_provisions = 0usize;
+        let mut flush = |batch: &mut Vec<Document>| -> io::Result<()> {
+            let evaluated = evaluate_batch(&pool, &set, batch, as_of);
+            for (doc, mut outcomes) in batch.drain(..).zip(evaluated) {
+                if let Some(l) = &ledger {
+                    crate::review::annotate_document(&mut outcomes, &doc, l, today);
                 }
-                writer.write(&outcome)?;
+                for mut outcome in outcomes {
+                    filter_jurisdictions(&set, &mut outcome, &a.jurisdiction);
+                    if let Some(threshold) = a.fail_on {
+                        failing |= outcome
+                            .findings
+                            .iter()
+                            .any(|f| f.status == Status::Applies && f.severity >= threshold);
+                    }
+                    writer.write(&outcome)?;
+                }
             }
             Ok(())
         };
-        match for_each_document(&set, path, &mut each) {
+        let mut each = |doc: Document| -> io::Result<()> {
+            batch_provisions += doc.provisions.len();
+            batch.push(doc);
+            if batch_provisions >= BATCH_PROVISIONS {
+                batch_provisions = 0;
+                flush(&mut batch)?;
+            }
+            Ok(())
+        };
+        let read = for_each_document(&set, path, &mut each);
+        let flushed = flush(&mut batch);
+        match read {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(output_error(&e)),
             Err(p) => input_problems.push(p),
         }
+        flushed.map_err(|e| output_error(&e))?;
     }
     writer.finish().map_err(|e| output_error(&e))?;
     if !input_problems.is_empty() {

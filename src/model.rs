@@ -44,10 +44,8 @@ pub fn read_source(path: &Path) -> Result<Source, Problem> {
         let message = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
             "file is UTF-16, not UTF-8".to_string()
         } else {
-            let (line, column) = crate::source::line_col(
-                &String::from_utf8_lossy(&bytes[..offset]),
-                offset,
-            );
+            let (line, column) =
+                crate::source::line_col(&String::from_utf8_lossy(&bytes[..offset]), offset);
             format!("file is not valid UTF-8 (line {line}, column {column}, byte {offset})")
         };
         Problem::new("input::not-utf8", message)
@@ -302,10 +300,28 @@ fn json_problem(source: &Source, e: &serde_json::Error, base: usize) -> Problem 
         .chars()
         .next()
         .map_or(start, |c| start + c.len_utf8());
+    let at = source.text.get(start..).unwrap_or("");
     let help = if msg.ends_with("appears twice in one mapping") {
         "keep one of the two: a mapping names each key once"
     } else if msg.starts_with("recursion limit exceeded") {
         "JSON nested more than 128 levels deep is refused: check for unclosed `[` or `{`"
+    } else if at.starts_with("//") || at.starts_with("/*") || at.starts_with('#') {
+        "JSON has no comments: remove them, or write the file as YAML"
+    } else if at.starts_with('\'') {
+        "JSON quotes keys and strings with double quotes (`\"`)"
+    } else if ["NaN", "Infinity", "-Infinity"]
+        .iter()
+        .any(|w| at.starts_with(w))
+    {
+        "JSON has no NaN or Infinity: write a number, or leave the fact out to make it unknown"
+    } else if msg.starts_with("trailing comma") {
+        "remove the comma after the last item"
+    } else if msg.starts_with("number out of range") {
+        "the number is too large for JSON (at most about 1.8e308)"
+    } else if msg.starts_with("trailing characters") {
+        "a .json file holds one value; for one document per line, name the file .jsonl"
+    } else if msg.starts_with("EOF while parsing") {
+        "the file ends too early: is it complete?"
     } else {
         "fix the JSON syntax at this place"
     };
@@ -482,10 +498,14 @@ fn to_provision(position: usize, item: Value) -> Provision {
             Some(id) if !id.trim().is_empty() => p.id = id,
             _ => {
                 p.id = format!("#{}", position + 1);
-                p.errors.push(format!(
-                    "provision {} has an `id` that is not a non-empty string",
-                    position + 1
-                ));
+                p.errors.push(match &v {
+                    Value::String(_) => format!("provision {} has an empty `id`", position + 1),
+                    other => format!(
+                        "provision {} has an `id` that is {}, not a string",
+                        position + 1,
+                        kind(other)
+                    ),
+                });
             }
         },
         None => {

@@ -236,9 +236,8 @@ pub struct RuleSet {
 }
 
 /// The compiled classifier of a rule set, or the problems that stopped it.
-pub(crate) type ClassifierCache = std::sync::OnceLock<
-    Result<Option<std::sync::Arc<crate::classify::Classifier>>, Vec<Problem>>,
->;
+pub(crate) type ClassifierCache =
+    std::sync::OnceLock<Result<Option<std::sync::Arc<crate::classify::Classifier>>, Vec<Problem>>>;
 
 impl RuleSet {
     pub fn rule(&self, id: &str) -> Option<usize> {

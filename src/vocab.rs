@@ -242,10 +242,12 @@ impl Vocabulary {
                             problems.push(
                                 Problem::new(
                                     "vocabulary::unknown-taxonomy",
-                                    format!(
-                                        "set `{name}` names taxonomy `{}`, which is not declared",
-                                        a.taxonomy.as_deref().unwrap_or("")
-                                    ),
+                                    match a.taxonomy.as_deref() {
+                                        Some(t) => format!(
+                                            "set `{name}` names taxonomy `{t}`, which is not declared"
+                                        ),
+                                        None => format!("set `{name}` has no `taxonomy`"),
+                                    },
                                 )
                                 .at(source, spans.key_span(source, &path))
                                 .help("give `taxonomy:` the name of a taxonomy under `taxonomies:` (or `jurisdictions`)"),
@@ -261,7 +263,8 @@ impl Vocabulary {
                                     "vocabulary::no-values",
                                     format!("one-of `{name}` lists no `values`"),
                                 )
-                                .at(source, spans.key_span(source, &path)),
+                                .at(source, spans.key_span(source, &path))
+                                .help("list its values under `values:`, each with a line saying what it means"),
                             );
                             continue;
                         }
@@ -346,6 +349,10 @@ fn raw_taxonomy_jurisdictions(
                     .at(
                         source,
                         spans.key_span(source, &format!("jurisdictions/{code}")),
+                    )
+                    .help_opt(
+                        crate::check::suggest(w, raw.jurisdictions.keys().map(String::as_str))
+                            .map(|s| format!("did you mean `{s}`?")),
                     ),
                 );
             }
@@ -406,6 +413,17 @@ fn make_taxonomy(
             stack.extend(direct[v as usize].iter().copied());
         }
         closure.push(bits);
+    }
+    // A loop (`a` within `b`, `b` within `a`) would make the two values one: refuse it.
+    for (i, targets) in direct.iter().enumerate() {
+        for &d in targets {
+            if d as usize != i && closure[d as usize].contains(i as u16) {
+                return Err(format!(
+                    "taxonomy `{name}` goes in a circle: `{}` leads to `{}`, which leads back to `{}`",
+                    values[i], values[d as usize], values[i]
+                ));
+            }
+        }
     }
     Ok(Taxonomy {
         name: name.to_string(),

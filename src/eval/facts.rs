@@ -186,11 +186,25 @@ fn convert(vocab: &Vocabulary, field: &Field, v: &Json, prefix: &str) -> Result<
         },
         ValueType::Number => match number(v) {
             Some(n) => Ok(Value::Num(n)),
-            None => Err(format!("`{name}` must be a number, not {}", json_kind(v))),
+            None => Err(match v {
+                // A YAML number too large for a float arrives as text.
+                Json::String(s) if s.len() > 20 && s.bytes().all(|b| b.is_ascii_digit()) => {
+                    format!("`{name}` is a number of {} digits, too large to read", s.len())
+                }
+                Json::String(s) if s.trim().parse::<f64>().is_ok_and(f64::is_finite) => {
+                    format!("`{name}` must be a number, not text: write `{}` without quotes", s.trim())
+                }
+                other => format!("`{name}` must be a number, not {}", json_kind(other)),
+            }),
         },
         ValueType::Date => match v.as_str().and_then(Date::parse) {
             Some(d) => Ok(Value::Date(d)),
-            None => Err(format!("`{name}` must be a date written YYYY-MM-DD")),
+            None => Err(match v {
+                Json::String(s) => format!(
+                    "`{name}` is `{s}`, which is not a date: write YYYY-MM-DD with a month from 01 to 12 and a day that exists"
+                ),
+                other => format!("`{name}` must be a date written YYYY-MM-DD, not {}", json_kind(other)),
+            }),
         },
         ValueType::Bool => match v.as_bool() {
             Some(b) => Ok(Value::Bool(b)),

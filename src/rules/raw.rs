@@ -8,15 +8,65 @@ use serde::Deserialize;
 
 use crate::date::Date;
 
+/// A mapping whose keys must differ: the YAML crate keeps the last of two equal keys and drops
+/// the first without a word (two `"Art. 6"` entries, two `purpose` attributes).
+fn unique<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Unique<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a mapping")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "the key `{key}` appears twice in one mapping"
+                    )));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(std::marker::PhantomData))
+}
+
+fn unique_opt<'de, D, V>(d: D) -> Result<Option<BTreeMap<String, V>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Map<V>(BTreeMap<String, V>);
+    impl<'de, V: Deserialize<'de>> Deserialize<'de> for Map<V> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            unique(d).map(Map)
+        }
+    }
+    Option::<Map<V>>::deserialize(d).map(|m| m.map(|m| m.0))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawVocabulary {
+    #[serde(deserialize_with = "unique")]
     pub taxonomies: BTreeMap<String, RawTaxonomy>,
+    #[serde(deserialize_with = "unique")]
     pub attributes: BTreeMap<String, RawAttribute>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique")]
     pub entity: BTreeMap<String, RawAttribute>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique")]
     pub document: BTreeMap<String, RawAttribute>,
+    #[serde(deserialize_with = "unique")]
     pub jurisdictions: BTreeMap<String, RawJurisdiction>,
 }
 
@@ -25,6 +75,7 @@ pub struct RawVocabulary {
 pub struct RawTaxonomy {
     #[serde(default)]
     pub doc: String,
+    #[serde(deserialize_with = "unique")]
     pub values: BTreeMap<String, RawValue>,
 }
 
@@ -51,7 +102,7 @@ pub struct RawAttribute {
     pub kind: String,
     #[serde(default)]
     pub taxonomy: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_opt")]
     pub values: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub doc: String,
@@ -80,7 +131,7 @@ pub struct RawPack {
     #[serde(default)]
     pub agencies: Vec<RawAgency>,
     pub verification: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique")]
     pub articles: BTreeMap<String, RawArticle>,
     #[serde(default)]
     pub rules: Vec<RawRule>,

@@ -36,13 +36,27 @@ pub const MAX_DEPTH: usize = 128;
 /// Refuse a file nested deeper than [`MAX_DEPTH`] before the YAML crate reads it: that crate
 /// stops at the same depth, but only after scanning the whole file, in time that grows with
 /// the square of the nesting of flow collections (100,000 `[` took 42 s). The event parser
-/// used here is linear; it runs only when the file has enough `[` and `{` to be that deep.
+/// used here is linear; it runs only when a quick count cannot rule out such depth.
 fn check_depth(source: &Source) -> Result<(), Problem> {
     let text = &source.text;
-    let openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
-    // Block nesting needs indentation, so it cannot get this deep within MAX_YAML_BYTES
-    // without flow collections; a few hundred block levels are read quickly anyway.
-    if openers <= MAX_DEPTH {
+    // The quick count: the running balance of `[{` against `]}` is at least the depth of flow
+    // collections, unless a `]` or `}` that closes nothing is counted inside one, which takes
+    // a quote or a comment there (flow plain scalars cannot hold brackets). So with no `'`,
+    // `"` or `#` while the balance is above zero, the balance bounds the depth. Block nesting
+    // needs indentation, which MAX_YAML_BYTES bounds, and is read quickly anyway.
+    let (mut balance, mut deepest, mut unsure) = (0usize, 0usize, false);
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                balance += 1;
+                deepest = deepest.max(balance);
+            }
+            b']' | b'}' => balance = balance.saturating_sub(1),
+            b'\'' | b'"' | b'#' if balance > 0 => unsure = true,
+            _ => {}
+        }
+    }
+    if deepest <= MAX_DEPTH && !unsure {
         return Ok(());
     }
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -197,6 +211,12 @@ fn explain_plain(message: &str) -> (String, Option<String>) {
             Some("keep one document per file, or write several documents as JSON Lines, one per line".to_string()),
         );
     }
+    if message.starts_with("data did not match any variant of untagged enum") {
+        return (
+            "this value is in none of the forms this key takes".to_string(),
+            Some("`clausemap schema pack` prints every key's allowed forms".to_string()),
+        );
+    }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         // `unknown variant `x`, expected one of `a`, `b``: a value outside a fixed list.
         let (value, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
@@ -278,7 +298,11 @@ fn explain_plain(message: &str) -> (String, Option<String>) {
 fn second_key(text: &str, map_start: usize, key: &str) -> Option<usize> {
     let line_start = text[..map_start].rfind('\n').map_or(0, |i| i + 1);
     let indent = map_start - line_start;
-    let forms = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")];
+    let forms = [
+        format!("{key}:"),
+        format!("\"{key}\":"),
+        format!("'{key}':"),
+    ];
     let mut seen = 0;
     let mut offset = line_start;
     for (n, line) in text[line_start..].split_inclusive('\n').enumerate() {
@@ -353,15 +377,18 @@ impl SpanIndex {
     /// [`from_source`].
     pub fn build(source: &Source) -> SpanIndex {
         let text = &source.text;
+        // The parser does not skip a byte-order mark: index the text after it, in the file's
+        // own offsets (a BOM put every place at 1:1).
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let mut builder = Builder {
             text,
-            char_to_byte: text.char_indices().map(|(b, _)| b).collect(),
+            char_to_byte: text[bom..].char_indices().map(|(b, _)| b + bom).collect(),
             len: text.len(),
             stack: Vec::new(),
             index: SpanIndex::default(),
             alias_budget: 100_000,
         };
-        let mut parser = Parser::new_from_str(text);
+        let mut parser = Parser::new_from_str(&text[bom..]);
         let _ = parser.load(&mut builder, false);
         builder.index
     }
