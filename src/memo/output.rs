@@ -7,7 +7,6 @@
 //! then renamed over the target, so a memo is never seen half-written.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::Path;
 
 use crate::error::Problem;
@@ -88,27 +87,11 @@ pub fn ensure_dir(dir: &Path) -> Result<(), Problem> {
 
 /// Write `bytes` to `path` atomically: a temporary file beside it, synced, then renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Problem> {
-    let shown = path.display().to_string();
-    let fail = |e: std::io::Error| {
+    crate::report::write_atomic(path, bytes).map_err(|e| {
         Problem::new("output::io", format!("cannot write memo: {e}"))
-            .in_file(shown.clone())
+            .in_file(path.display().to_string())
             .help("check that the output directory is writable and has space")
-    };
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("memo");
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

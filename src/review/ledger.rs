@@ -451,22 +451,8 @@ pub fn update<T>(
 
 /// Write a file by writing a temporary file beside it and renaming it into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Problem> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "ledger".to_string());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| -> io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(write_problem(path, "write the review ledger", &e));
-    }
-    Ok(())
+    crate::report::write_atomic(path, bytes)
+        .map_err(|e| write_problem(path, "write the review ledger", &e))
 }
 
 #[cfg(test)]
