@@ -236,8 +236,18 @@ impl Session {
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let full = format!("/session/{}{path}", self.id);
-        let (status, v) = http(self.port, method, &full, body.as_ref())
-            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"));
+        // On a loaded machine the driver may drop a connection; a command that changes
+        // nothing when repeated (everything but a click) is tried again.
+        let attempts = if path.ends_with("/click") { 1 } else { 3 };
+        let mut result = http(self.port, method, &full, body.as_ref());
+        for _ in 1..attempts {
+            if result.is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+            result = http(self.port, method, &full, body.as_ref());
+        }
+        let (status, v) = result.unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"));
         assert_eq!(status, 200, "WebDriver {method} {path} failed: {v}");
         v["value"].clone()
     }
