@@ -138,9 +138,10 @@ pub struct AgencyView<'a> {
     pub regulations: Vec<&'a str>,
 }
 
-/// A regulation engaged by the provision.
-#[derive(Clone, Debug, Serialize)]
-pub struct RegulationView<'a> {
+/// What a pack says of its regulation; shared by provision and document memos and
+/// serialised inline (`regulation`, `name`, … sit beside the other fields).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct PackHeader<'a> {
     pub regulation: &'a str,
     pub name: &'a str,
     /// The official citation, e.g. `Regulation (EU) 2016/679`.
@@ -151,6 +152,13 @@ pub struct RegulationView<'a> {
     pub source: &'a str,
     /// The pack's statement of penalties (empty when the pack has none).
     pub penalties: &'a str,
+}
+
+/// A regulation engaged by the provision.
+#[derive(Clone, Debug, Serialize)]
+pub struct RegulationView<'a> {
+    #[serde(flatten)]
+    pub pack: PackHeader<'a>,
     /// Gravest severity and strongest status among its findings.
     pub severity: Severity,
     pub status: Status,
@@ -358,14 +366,8 @@ pub struct Engagement<'a> {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct DocRegulation<'a> {
-    pub regulation: &'a str,
-    pub name: &'a str,
-    pub citation: &'a str,
-    pub jurisdiction: &'a str,
-    pub jurisdiction_name: &'a str,
-    pub in_force: Date,
-    pub source: &'a str,
-    pub penalties: &'a str,
+    #[serde(flatten)]
+    pub pack: PackHeader<'a>,
     pub severity: Severity,
     pub status: Status,
     pub provisions: Vec<Engagement<'a>>,
@@ -757,18 +759,20 @@ fn regulations<'a>(basis: &Basis<'a>, findings: &[&'a Finding]) -> Vec<Regulatio
         let Some(pack) = basis.pack(&f.regulation) else {
             continue;
         };
-        let i = match out.iter().position(|r| r.regulation == f.regulation) {
+        let i = match out.iter().position(|r| r.pack.regulation == f.regulation) {
             Some(i) => i,
             None => {
                 out.push(RegulationView {
-                    regulation: &pack.regulation,
-                    name: &pack.name,
-                    citation: &pack.citation,
-                    jurisdiction: &pack.jurisdiction,
-                    jurisdiction_name: basis.jurisdiction_name(&pack.jurisdiction),
-                    in_force: pack.in_force,
-                    source: &pack.source,
-                    penalties: &pack.penalties,
+                    pack: PackHeader {
+                        regulation: &pack.regulation,
+                        name: &pack.name,
+                        citation: &pack.citation,
+                        jurisdiction: &pack.jurisdiction,
+                        jurisdiction_name: basis.jurisdiction_name(&pack.jurisdiction),
+                        in_force: pack.in_force,
+                        source: &pack.source,
+                        penalties: &pack.penalties,
+                    },
                     severity: f.severity,
                     status: f.status,
                     articles: Vec::new(),
@@ -799,7 +803,7 @@ fn regulations<'a>(basis: &Basis<'a>, findings: &[&'a Finding]) -> Vec<Regulatio
         let own: Vec<&Finding> = findings
             .iter()
             .copied()
-            .filter(|f| f.regulation == r.regulation)
+            .filter(|f| f.regulation == r.pack.regulation)
             .collect();
         r.agencies = basis.agencies(&own);
     }
@@ -1011,7 +1015,7 @@ pub fn document_memo<'a>(
                     let own: Vec<&Finding> = o
                         .findings
                         .iter()
-                        .filter(|f| f.regulation == r.regulation)
+                        .filter(|f| f.regulation == r.pack.regulation)
                         .collect();
                     let first = own.first()?;
                     let mut citations = Vec::new();
@@ -1032,14 +1036,7 @@ pub fn document_memo<'a>(
                 })
                 .collect();
             DocRegulation {
-                regulation: r.regulation,
-                name: r.name,
-                citation: r.citation,
-                jurisdiction: r.jurisdiction,
-                jurisdiction_name: r.jurisdiction_name,
-                in_force: r.in_force,
-                source: r.source,
-                penalties: r.penalties,
+                pack: r.pack,
                 severity: r.severity,
                 status: r.status,
                 provisions,
