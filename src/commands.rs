@@ -132,6 +132,8 @@ pub fn for_each_document(
     if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
         let file = std::fs::File::open(path).map_err(|e| model::io_problem(&name, &e))?;
         let reader = io::BufReader::with_capacity(1 << 20, file);
+        // Lines are parsed on their own; errors name the file, so one source serves them all.
+        let line_source = Source::new(name.as_str(), "");
         for (n, line) in reader.split(b'\n').enumerate() {
             let mut line = line.map_err(|e| model::io_problem(&name, &e))?;
             if line.last() == Some(&b'\r') {
@@ -163,8 +165,7 @@ pub fn for_each_document(
                     continue;
                 }
             };
-            let source = Source::new(name.as_str(), "");
-            let doc = match model::parse_jsonl_line(&source, n + 1, &line) {
+            let doc = match model::parse_jsonl_line(&line_source, n + 1, &line) {
                 Ok(Some(doc)) => doc,
                 Ok(None) => continue,
                 Err(_) => {
