@@ -274,7 +274,6 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
             Status::Undetermined
         };
         let pack = &set.packs[rule.pack];
-        let trace = explain::trace(set, i, facts, row);
         // A rule whose own condition is unknown and of which nothing held is not engaged by
         // the clause at all: it would be "undetermined" on any clause. Only a rule that the
         // clause partly meets is reported as undetermined.
@@ -284,6 +283,7 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         {
             continue;
         }
+        let trace = explain::trace(set, i, facts, row);
         out.push(Finding {
             rule: rule.id.clone(),
             regulation: pack.regulation.clone(),
