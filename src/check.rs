@@ -234,9 +234,6 @@ pub fn compile(sources: Vec<Source>) -> Result<RuleSet, Vec<Problem>> {
             .get(&r.article)
             .map(|a| a.cite.clone())
             .unwrap_or_else(|| format!("{} {}", pack.cite_as, r.article));
-        let (line, _) = ctx
-            .source
-            .line_col(ctx.spans.span(&ctx.source, &base).start);
         rules.push(Rule {
             id: r.id.clone(),
             pack: r.pack,
@@ -255,7 +252,6 @@ pub fn compile(sources: Vec<Source>) -> Result<RuleSet, Vec<Problem>> {
             valid_to: r.dates.valid_to,
             jurisdiction: r.jurisdiction.clone(),
             gate,
-            origin: format!("{}:{line}", ctx.source.name),
         });
     }
     if !problems.is_empty() {

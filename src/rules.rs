@@ -205,8 +205,6 @@ pub struct Rule {
     pub jurisdiction: String,
     /// The scope rule that gates this rule, if any.
     pub gate: Option<usize>,
-    /// The file and line the rule starts at, for messages.
-    pub origin: String,
 }
 
 impl Rule {
