@@ -279,7 +279,7 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         // clause partly meets is reported as undetermined.
         if row[i] == Tri::Unknown
             && eval(&rule.when, facts, row) == Tri::Unknown
-            && !explain::any_held(set, &rule.when, facts, row)
+            && !explain::engaged(set, &rule.when, facts, row)
         {
             continue;
         }

@@ -74,17 +74,53 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
     t
 }
 
-/// Whether any part of a condition holds (a leaf that is true where it counts).
-pub fn any_held(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
-    let mut lines = Vec::new();
-    held(set, cond, facts, row, &mut lines);
-    !lines.is_empty()
+/// Whether the clause itself speaks to a condition: a stated attribute of the provision meets
+/// a predicate in it. Entity and document facts, a negation that holds only because a fact is
+/// absent, and a rule referred to whose own condition the clause does not meet do not count.
+pub fn engaged(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
+    match cond {
+        Cond::All(parts) | Cond::Any(parts) => parts
+            .iter()
+            .any(|p| eval(p, facts, row) != Tri::False && engaged(set, p, facts, row)),
+        Cond::Not(c) => eval(c, facts, row) == Tri::False && refuted(set, c, facts, row),
+        Cond::Const(_) => false,
+        Cond::Rule(r) => row[*r] != Tri::False && engaged(set, &set.rules[*r].when, facts, row),
+        Cond::Leaf(leaf) => {
+            matches!(leaf.slot, Slot::Attr(_)) && eval_leaf(leaf, facts) == Tri::True
+        }
+    }
 }
 
-/// The lines that made a true condition true.
+/// Whether a false condition is false because of something the clause states (not because a
+/// fact is absent).
+fn refuted(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
+    match cond {
+        Cond::All(parts) | Cond::Any(parts) => parts
+            .iter()
+            .any(|p| eval(p, facts, row) == Tri::False && refuted(set, p, facts, row)),
+        Cond::Not(c) => eval(c, facts, row) == Tri::True && engaged(set, c, facts, row),
+        Cond::Const(_) => false,
+        Cond::Rule(r) => row[*r] == Tri::False && refuted(set, &set.rules[*r].when, facts, row),
+        Cond::Leaf(leaf) => {
+            matches!(leaf.slot, Slot::Attr(_))
+                && !matches!(leaf.test, LeafTest::Known)
+                && facts.get(leaf.slot).is_some()
+                && eval_leaf(leaf, facts) == Tri::False
+        }
+    }
+}
+
+/// The lines that made a true condition true; for an unknown condition, the parts of it that
+/// hold. Only what is true is said: a rule referred to is named as met only when it is.
 fn held(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri], out: &mut Vec<String>) {
     match cond {
-        Cond::All(parts) => parts.iter().for_each(|p| held(set, p, facts, row, out)),
+        Cond::All(parts) => {
+            for p in parts {
+                if eval(p, facts, row) != Tri::False {
+                    held(set, p, facts, row, out);
+                }
+            }
+        }
         Cond::Any(parts) => {
             for p in parts {
                 if eval(p, facts, row) == Tri::True {
@@ -93,14 +129,20 @@ fn held(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri], out: &mut Ve
             }
         }
         Cond::Not(c) => {
-            let mut inner = Vec::new();
-            failed(set, c, facts, row, &mut inner);
-            out.extend(inner.into_iter().map(|l| format!("not: {l}")));
+            if eval(c, facts, row) == Tri::False {
+                let mut inner = Vec::new();
+                failed(set, c, facts, row, &mut inner);
+                out.extend(inner.into_iter().map(|l| format!("not: {l}")));
+            }
         }
         Cond::Const(_) => {}
         Cond::Rule(r) => {
             let rule = &set.rules[*r];
-            out.push(format!("{} (`@{}`)", rule.title, rule.id));
+            match row[*r] {
+                Tri::True => out.push(format!("{} (`@{}`)", rule.title, rule.id)),
+                Tri::Unknown => held(set, &rule.when, facts, row, out),
+                Tri::False => {}
+            }
         }
         Cond::Leaf(leaf) => {
             if eval_leaf(leaf, facts) == Tri::True {
