@@ -25,6 +25,7 @@ pub mod eval;
 pub mod explain_text;
 pub mod flags;
 pub mod graph;
+pub mod limits;
 pub mod memo;
 pub mod model;
 pub mod report;

@@ -10,31 +10,38 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::error::Problem;
+use crate::limits;
 use crate::rules::{sha256_hex, yaml};
 use crate::source::Source;
 
-/// The largest file clausemap reads whole, in bytes (JSON Lines is streamed and has no limit).
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
-/// The most provisions one YAML or JSON document may hold (JSON Lines has no such limit).
-pub const MAX_PROVISIONS: usize = 1_000_000;
-/// The longest provision text, in bytes.
-pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
+/// The largest file clausemap reads whole, in bytes (JSON Lines is streamed and has no limit),
+/// by default (the limit `file-bytes`, [`crate::limits`]).
+pub const MAX_FILE_BYTES: u64 = limits::DEFAULT.file_bytes;
+/// The most provisions one YAML or JSON document may hold (JSON Lines has no such limit), by
+/// default (the limit `provisions-per-document`).
+pub const MAX_PROVISIONS: usize = limits::DEFAULT.provisions_per_document;
+/// The longest provision text, in bytes, by default (the limit `text-bytes`).
+pub const MAX_TEXT_BYTES: usize = limits::DEFAULT.text_bytes;
 
 /// Read a file as UTF-8 text.
 pub fn read_source(path: &Path) -> Result<Source, Problem> {
     let name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| io_problem(&name, &e))?;
-    if meta.len() > MAX_FILE_BYTES {
+    let limit = limits::get().file_bytes;
+    if meta.len() > limit {
         return Err(Problem::new(
             "input::too-large",
             format!(
-                "file is {} bytes, over the limit of {} MiB",
+                "file is {} bytes, over the `file-bytes` limit of {}",
                 meta.len(),
-                MAX_FILE_BYTES / (1024 * 1024)
+                limits::show_bytes(limit)
             ),
         )
         .in_file(name)
-        .help("split it, or convert it to JSON Lines, which is streamed"));
+        .help(format!(
+            "split it, or convert it to JSON Lines, which is streamed; or {}",
+            limits::how_to_raise("file-bytes")
+        )));
     }
     let bytes = std::fs::read(path).map_err(|e| io_problem(&name, &e))?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -304,7 +311,7 @@ fn json_problem(source: &Source, e: &serde_json::Error, base: usize) -> Problem 
     let help = if msg.ends_with("appears twice in one mapping") {
         "keep one of the two: a mapping names each key once"
     } else if msg.starts_with("recursion limit exceeded") {
-        "JSON nested more than 128 levels deep is refused: check for unclosed `[` or `{`"
+        "JSON nested more than 128 levels deep is refused: check for unclosed `[` or `{`; the limit (`json-depth`, 128) is the JSON crate's own and cannot be raised"
     } else if at.starts_with("//") || at.starts_with("/*") || at.starts_with('#') {
         "JSON has no comments: remove them, or write the file as YAML"
     } else if at.starts_with('\'') {
@@ -449,14 +456,16 @@ fn read_document(file: &str, value: Value) -> Document {
     }
     match obj.remove("provisions") {
         Some(Value::Array(items)) => {
-            if items.len() > MAX_PROVISIONS {
+            let max = limits::get().provisions_per_document;
+            if items.len() > max {
                 doc.errors.push(format!(
-                    "the document holds {} provisions, over the limit of {MAX_PROVISIONS}; only the first {MAX_PROVISIONS} are read: split it into several documents (in JSON Lines, one per line)",
-                    items.len()
+                    "the document holds {} provisions, over the `provisions-per-document` limit of {max}; only the first {max} are read: split it into several documents (in JSON Lines, one per line), or {}",
+                    items.len(),
+                    limits::how_to_raise("provisions-per-document")
                 ));
             }
             let mut seen = HashSet::new();
-            for (i, item) in items.into_iter().take(MAX_PROVISIONS).enumerate() {
+            for (i, item) in items.into_iter().take(max).enumerate() {
                 let mut p = to_provision(i, item);
                 if !seen.insert(p.id.clone()) {
                     p.errors.push(format!(
@@ -520,11 +529,13 @@ fn to_provision(position: usize, item: Value) -> Provision {
         .unwrap_or_default();
     match obj.remove("text") {
         Some(Value::String(t)) => {
-            if t.len() > MAX_TEXT_BYTES {
+            let limit = limits::get().text_bytes;
+            if t.len() > limit {
                 p.errors.push(format!(
-                    "provision text is {} bytes, over the limit of {} KiB: split the clause into several provisions",
+                    "provision text is {} bytes, over the `text-bytes` limit of {}: split the clause into several provisions, or {}",
                     t.len(),
-                    MAX_TEXT_BYTES / 1024
+                    limits::show_bytes(limit as u64),
+                    limits::how_to_raise("text-bytes")
                 ));
             }
             p.text = t;

@@ -193,7 +193,12 @@ fn provision_text_over_the_limit_is_an_error_on_that_provision_only() {
     let ids: Vec<&str> = p.iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["A", "BIG", "C"]);
     let e = p[1]["errors"][0].as_str().unwrap();
-    assert!(e.contains("over the limit of 1024 KiB"), "{e}");
+    assert!(
+        e.contains("over the `text-bytes` limit of 1 MiB")
+            && e.contains("--limit text-bytes=N")
+            && e.contains("CLAUSEMAP_LIMITS=text-bytes=N"),
+        "{e}"
+    );
     assert!(!p[2]["findings"].as_array().unwrap().is_empty());
 }
 
@@ -215,10 +220,10 @@ fn provisions_over_the_limit_are_reported_on_the_document() {
     let docs = clausemap::model::load(&source).unwrap();
     assert_eq!(docs[0].provisions.len(), clausemap::model::MAX_PROVISIONS);
     assert!(
-        docs[0]
-            .errors
-            .iter()
-            .any(|e| e.contains("over the limit of 1000000") && e.contains("JSON Lines")),
+        docs[0].errors.iter().any(|e| e
+            .contains("over the `provisions-per-document` limit of 1000000")
+            && e.contains("JSON Lines")
+            && e.contains("--limit provisions-per-document=N")),
         "{:?}",
         docs[0].errors
     );
@@ -229,18 +234,28 @@ fn provisions_over_the_limit_are_reported_on_the_document() {
 fn condition_limits_name_the_limit_and_the_way_out() {
     let deep = format!("{}data has \"personal\"{}", "(".repeat(65), ")".repeat(65));
     let e = clausemap::dsl::parse(&deep).unwrap_err();
-    assert!(e.message.contains("deeper than 64 levels"), "{}", e.message);
-    assert!(e.help.unwrap().contains("@rule.id"));
+    assert!(
+        e.message.contains("`expression-depth` limit of 64 levels"),
+        "{}",
+        e.message
+    );
+    let help = e.help.unwrap();
+    assert!(
+        help.contains("@rule.id") && help.contains("--limit expression-depth=N"),
+        "{help}"
+    );
     let long = format!(
         "data has \"personal\"{}",
         " or data has \"public\"".repeat(1000)
     );
     let e = clausemap::dsl::parse(&long).unwrap_err();
     assert!(
-        e.message.contains("over the limit of 16384"),
+        e.message
+            .contains("over the `expression-length` limit of 16384 bytes"),
         "{}",
         e.message
     );
+    assert!(e.help.unwrap().contains("--limit expression-length=N"));
     let nots = format!("{}data has \"personal\"", "not ".repeat(100_000));
     let e = clausemap::dsl::parse(&nots).unwrap_err();
     assert!(e.message.contains("bytes long") || e.message.contains("`not`"));
@@ -470,8 +485,9 @@ fn interrupt_after(args: &[&str], dir: &Path, after: Duration, signal: &str) {
 }
 
 /// `memo --out` killed (SIGINT, SIGKILL) part way: every memo file it left is complete, byte
-/// for byte what an uninterrupted run writes. (A hidden `.<name>.<pid>.tmp` may remain from
-/// the file being written when the process died; it is never a memo's own name.)
+/// for byte what an uninterrupted run writes. A hidden `.<name>.<pid>.tmp` may remain from the
+/// file being written when the process died (never a memo's own name); the next run into the
+/// folder removes it, and leaves exactly the full run's files.
 #[cfg(unix)]
 #[test]
 fn an_interrupted_memo_run_leaves_only_complete_files() {
@@ -510,6 +526,24 @@ fn an_interrupted_memo_run_leaves_only_complete_files() {
                 .unwrap_or_else(|_| panic!("{name} is not a memo of the full run"));
             assert!(got == want, "{name} is partial after {signal}");
         }
+        run_in(
+            dir.path(),
+            &[
+                "memo",
+                "big.json",
+                "--as-of",
+                AS_OF,
+                "--out",
+                &format!("cut{i}"),
+            ],
+            None,
+        )
+        .code(0);
+        assert_eq!(
+            files_in(&out),
+            expected,
+            "after {signal} and a second run, cut{i} holds other files (a leftover .tmp?)"
+        );
     }
 }
 
@@ -553,9 +587,8 @@ fn an_interrupted_review_leaves_a_whole_ledger() {
             Duration::from_millis(5 + 17 * i),
             if i % 2 == 0 { "-KILL" } else { "-INT" },
         );
-        // A writer killed while holding the lock leaves the lock file behind; the next writer
-        // would wait for it. Remove it, as the message tells a user to.
-        let _ = std::fs::remove_file(dir.path().join("policy.review.yaml.lock"));
+        // A writer killed while holding the lock leaves the lock file behind, naming a
+        // process that is gone: the next writer takes it over at once.
         if dir.path().join("policy.review.yaml").exists() {
             run_in(
                 dir.path(),
@@ -565,11 +598,417 @@ fn an_interrupted_review_leaves_a_whole_ledger() {
             .code(0);
         }
     }
-    for name in files_in(dir.path()) {
+    // One more writer, not interrupted: it finishes quickly whatever lock or temporary file
+    // the killed ones left, and removes them.
+    let start = Instant::now();
+    run_in(
+        dir.path(),
+        &[
+            "review",
+            "policy.yaml",
+            "--as-of",
+            AS_OF,
+            "--provision",
+            "P1",
+            "--rule",
+            rules[0],
+            "--decision",
+            "dismiss",
+            "--reason",
+            "last",
+            "--reviewer",
+            "ana",
+        ],
+        None,
+    )
+    .code(0);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "the next review waited {:?} for a dead writer's lock",
+        start.elapsed()
+    );
+    let ledger = std::fs::read_to_string(dir.path().join("policy.review.yaml")).unwrap();
+    assert!(ledger.contains("reason: last"), "{ledger}");
+    run_in(
+        dir.path(),
+        &["review", "policy.yaml", "--list", "--as-of", AS_OF],
+        None,
+    )
+    .code(0);
+    assert_eq!(
+        files_in(dir.path()),
+        ["policy.review.yaml", "policy.yaml"],
+        "a lock or temporary file was left"
+    );
+}
+
+// --- Limits users can raise ---
+
+/// Run `clausemap ARGS` in `dir` with `CLAUSEMAP_LIMITS` set to `limits`.
+fn run_with_env_limits(dir: &Path, limits: &str, args: &[&str]) -> crate::support::Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clausemap"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("CLAUSEMAP_LIMITS", limits)
+        .output()
+        .unwrap();
+    crate::support::Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// A rule directory whose one duty rule has the condition `when`.
+fn pack_with_condition(dir: &Path, when: &str) {
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let pack = std::fs::read_to_string(
+        root().join("tests/fixtures/bad/packs/unknown-attribute/pack.yaml"),
+    )
+    .unwrap()
+    .replace(
+        "'data has \"personal\" and purpse has \"ai_training\"'",
+        &format!("'{when}'"),
+    );
+    assert!(pack.contains(when));
+    std::fs::write(rules.join("pack.yaml"), pack).unwrap();
+}
+
+/// Each limit's error names it and says how to raise it; raised (with `--limit` or with
+/// `CLAUSEMAP_LIMITS`), the input that was refused goes through.
+#[test]
+fn raising_a_limit_lets_a_refused_input_through() {
+    let dir = tempfile::tempdir().unwrap();
+    // Conditions nested one level deeper than the default.
+    let deep = format!("{}data has \"personal\"{}", "(".repeat(65), ")".repeat(65));
+    pack_with_condition(dir.path(), &deep);
+    let out = run_in(dir.path(), &["check", "rules"], None).code(2);
+    let words = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("`expression-depth` limit of 64 levels")
+            && words.contains(
+                "raise the limit with `--limit expression-depth=N` or `CLAUSEMAP_LIMITS=expression-depth=N`"
+            ),
+        "{}",
+        out.stderr
+    );
+    run_in(
+        dir.path(),
+        &["--limit", "expression-depth=65", "check", "rules"],
+        None,
+    )
+    .code(0);
+    // The option is global: it may follow the command too.
+    run_in(
+        dir.path(),
+        &["check", "rules", "--limit", "expression-depth=100"],
+        None,
+    )
+    .code(0);
+    run_with_env_limits(dir.path(), "expression-depth=65", &["check", "rules"]).code(0);
+    // The command line wins over the environment.
+    run_with_env_limits(
+        dir.path(),
+        "expression-depth=65",
+        &["--limit", "expression-depth=64", "check", "rules"],
+    )
+    .code(2);
+
+    // A provision text over 1 MiB: an error on it, none once `text-bytes` is raised.
+    let big = "We use your data to train AI. ".repeat(40_000);
+    let doc = serde_json::json!({"entity": {"id": "e", "facts": {"markets": ["EU"]}},
+        "document": {"id": "D"},
+        "provisions": [{"id": "BIG", "text": big,
+            "attributes": {"data": ["personal"], "purpose": ["ai_training"]}}]});
+    std::fs::write(dir.path().join("big.json"), doc.to_string()).unwrap();
+    let v = evaluate(dir.path(), "big.json").code(0).json();
+    assert!(v["provisions"][0]["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("`text-bytes` limit"));
+    for out in [
+        run_in(
+            dir.path(),
+            &[
+                "--limit",
+                "text-bytes=2MiB",
+                "evaluate",
+                "big.json",
+                "--as-of",
+                AS_OF,
+                "--format",
+                "json",
+            ],
+            None,
+        ),
+        run_with_env_limits(
+            dir.path(),
+            "expression-length=32K, text-bytes=2_000_000",
+            &["evaluate", "big.json", "--as-of", AS_OF, "--format", "json"],
+        ),
+    ] {
+        let v = out.code(0).json();
+        let p = &v["provisions"][0];
+        assert_eq!(p["errors"].as_array().unwrap().len(), 0, "{}", p["errors"]);
+        assert!(!p["findings"].as_array().unwrap().is_empty());
+    }
+
+    // Lowered, a limit refuses what the default lets through: `yaml-bytes`.
+    std::fs::copy(
+        root().join("tests/fixtures/bad/ledgers/_policy.yaml"),
+        dir.path().join("policy.yaml"),
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "--limit",
+            "yaml-bytes=100",
+            "evaluate",
+            "policy.yaml",
+            "--as-of",
+            AS_OF,
+        ],
+        None,
+    )
+    .code(2);
+    assert!(
+        out.stderr
+            .contains("over the `yaml-bytes` limit of 100 bytes")
+            && out.stderr.contains("--limit yaml-bytes=N"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A limit that does not exist, cannot be set, or is given a bad value is bad usage (exit 2),
+/// and the message lists the limits there are.
+#[test]
+fn an_unknown_limit_or_a_bad_value_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = [
+        "expression-length",
+        "expression-depth",
+        "yaml-bytes",
+        "file-bytes",
+        "provisions-per-document",
+        "text-bytes",
+        "template-bytes",
+    ];
+    let out = run_in(dir.path(), &["--limit", "depth=100", "check"], None).code(2);
+    assert!(
+        out.stderr.contains("unknown limit `depth`"),
+        "{}",
+        out.stderr
+    );
+    for name in all {
+        assert!(out.stderr.contains(name), "{name} missing: {}", out.stderr);
+    }
+    let out = run_in(dir.path(), &["check", "--limit", "yaml-byte=1"], None).code(2);
+    assert!(
+        out.stderr.contains("did you mean `yaml-bytes`"),
+        "{}",
+        out.stderr
+    );
+    for (setting, says) in [
+        ("text-bytes=lots", "must be a whole number"),
+        ("text-bytes=0", "must be a whole number"),
+        ("text-bytes", "is not NAME=VALUE"),
+        ("expression-depth=100000", "can be at most 1024"),
+        ("yaml-aliases=1000", "cannot be set"),
+        ("template-depth=50", "cannot be set"),
+    ] {
+        let out = run_in(dir.path(), &["--limit", setting, "check"], None).code(2);
+        assert!(out.stderr.contains(says), "{setting}: {}", out.stderr);
+    }
+    let out = run_with_env_limits(dir.path(), "text-bytes=1MiB,nope=3", &["check"]).code(2);
+    assert!(
+        out.stderr
+            .contains("CLAUSEMAP_LIMITS: unknown limit `nope`")
+            && out.stderr.contains("expression-depth"),
+        "{}",
+        out.stderr
+    );
+    let out =
+        run_with_env_limits(dir.path(), "nope=3", &["--error-format", "json", "check"]).code(2);
+    let line: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
+    assert_eq!(line["code"], "usage::limit");
+}
+
+/// The deepest condition a user may allow (1024 levels of `(`, 1024 `not`) is checked,
+/// evaluated on several threads and explained without overflowing a stack, in debug builds
+/// too: the ceiling is what keeps raised depths safe.
+#[test]
+fn conditions_nested_to_the_depth_ceiling_do_not_overflow_the_stack() {
+    let d = clausemap::limits::EXPRESSION_DEPTH_CEILING;
+    let dir = tempfile::tempdir().unwrap();
+    // `d` levels of `(` (with the one around it), and `d` `not` in all.
+    let parens = format!(
+        "{}data has \"personal\"{}",
+        "(".repeat(d - 1),
+        ")".repeat(d - 1)
+    );
+    let nots = format!("{}purpose has \"profiling\"", "not ".repeat(d / 2));
+    let mixed = format!(
+        "{}data has \"personal\"{}",
+        "not (".repeat(d / 2),
+        ")".repeat(d / 2)
+    );
+    pack_with_condition(
+        dir.path(),
+        &format!("({parens}) and ({nots}) and ({mixed})"),
+    );
+    let doc = |id: usize| {
+        serde_json::json!({"entity": {"id": "e", "facts": {"markets": ["EU"]}},
+            "document": {"id": format!("D{id}")},
+            "provisions": [{"id": "P1", "text": "t",
+                "attributes": {"data": ["personal"], "purpose": ["ai_training", "profiling"]}}]})
+        .to_string()
+    };
+    let lines: Vec<String> = (0..16).map(doc).collect();
+    std::fs::write(dir.path().join("p.jsonl"), lines.join("\n")).unwrap();
+    let limits = [
+        "--limit",
+        "expression-depth=1024",
+        "--limit",
+        "expression-length=1MiB",
+    ];
+    let with = |args: &[&str]| {
+        let mut all = limits.to_vec();
+        all.extend_from_slice(args);
+        run_in(dir.path(), &all, None)
+    };
+    with(&["check", "rules"]).code(0);
+    let out = with(&[
+        "evaluate", "p.jsonl", "--rules", "rules", "--as-of", AS_OF, "--format", "jsonl", "--jobs",
+        "4",
+    ])
+    .code(0);
+    assert_eq!(out.stdout.lines().count(), 16);
+    assert!(
+        out.stdout.contains("\"rule\":\"test.duty\""),
+        "{}",
+        out.stdout
+    );
+    with(&[
+        "explain",
+        "p.jsonl",
+        "--rules",
+        "rules",
+        "--as-of",
+        AS_OF,
+        "--provision",
+        "P1",
+        "--rule",
+        "test.duty",
+    ])
+    .code(0);
+}
+
+// --- Stale locks and temporary files ---
+
+/// The pid of a process that has ended (and been reaped).
+#[cfg(target_os = "linux")]
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+/// Regression: a `review` killed while holding `<ledger>.lock` made the next `review` wait
+/// 20 s and fail. The lock names its owner's pid and host; a lock whose process is gone is
+/// taken over at once, and the ledger is intact.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_lock_left_by_a_dead_review_is_taken_over_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/bad/ledgers/_policy.yaml"),
+        dir.path().join("policy.yaml"),
+    )
+    .unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let review = |rule: &str, reason: &str| {
+        run_in(
+            dir.path(),
+            &[
+                "review",
+                "policy.yaml",
+                "--as-of",
+                AS_OF,
+                "--provision",
+                "P1",
+                "--rule",
+                rule,
+                "--decision",
+                "confirm",
+                "--reason",
+                reason,
+                "--reviewer",
+                "ana",
+            ],
+            None,
+        )
+    };
+    review("gdpr.art6-1-f.ai-training", "first").code(0);
+    let lock = dir.path().join("policy.review.yaml.lock");
+    // As clausemap writes it, and as an older clausemap did (the pid alone).
+    for (i, text) in [
+        format!("pid: {}\nhost: {host}\n", dead_pid()),
+        format!("{}\n", dead_pid()),
+    ]
+    .iter()
+    .enumerate()
+    {
+        std::fs::write(&lock, text).unwrap();
+        let start = Instant::now();
+        review("gdpr.art35-1.dpia-ai", &format!("second {i}")).code(0);
         assert!(
-            !name.ends_with(".tmp") || name.starts_with('.'),
-            "a visible temporary file was left: {name}"
+            start.elapsed() < Duration::from_secs(5),
+            "waited {:?} for a dead writer's lock",
+            start.elapsed()
         );
+        assert!(!lock.exists(), "the lock was left behind");
+        let ledger = std::fs::read_to_string(dir.path().join("policy.review.yaml")).unwrap();
+        assert!(
+            ledger.contains("reason: first") && ledger.contains(&format!("reason: second {i}")),
+            "{ledger}"
+        );
+    }
+    assert_eq!(files_in(dir.path()), ["policy.review.yaml", "policy.yaml"]);
+}
+
+/// Temporary files of writers that were killed (`.<name>.<pid>.tmp`, the pid gone) are
+/// removed by the next write into their folder; those of live processes, and other hidden
+/// files, are left alone.
+#[cfg(target_os = "linux")]
+#[test]
+fn temporary_files_of_dead_writers_are_removed_by_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    big_policy(dir.path(), 2);
+    let out = dir.path().join("memos");
+    std::fs::create_dir(&out).unwrap();
+    let dead = format!(".P00000.md.{}.tmp", dead_pid());
+    let live = format!(".P00001.md.{}.tmp", std::process::id());
+    for name in [dead.as_str(), live.as_str(), ".notes.tmp", ".a.b.tmp"] {
+        std::fs::write(out.join(name), "partial").unwrap();
+    }
+    run_in(
+        dir.path(),
+        &["memo", "big.json", "--as-of", AS_OF, "--out", "memos"],
+        None,
+    )
+    .code(0);
+    let names = files_in(&out);
+    assert!(!names.contains(&dead), "{names:?}");
+    for kept in [live.as_str(), ".notes.tmp", ".a.b.tmp"] {
+        assert!(names.iter().any(|n| n == kept), "{kept} removed: {names:?}");
     }
 }
 

@@ -12,16 +12,18 @@ use pest_derive::Parser;
 
 use super::ast::{CmpOp, Expr, Literal, LiteralValue, Path, Predicate, Test};
 use crate::date::Date;
+use crate::limits;
 use crate::source::Span;
 
 #[derive(Parser)]
 #[grammar = "../grammar/clausemap.pest"]
 struct ConditionParser;
 
-/// The deepest nesting of parentheses and `not` a condition may have.
-pub const MAX_DEPTH: usize = 64;
-/// The longest condition, in bytes.
-pub const MAX_LENGTH: usize = 16 * 1024;
+/// The deepest nesting of parentheses and `not` a condition may have, by default (the limit
+/// `expression-depth`, [`crate::limits`]).
+pub const MAX_DEPTH: usize = limits::DEFAULT.expression_depth;
+/// The longest condition, in bytes, by default (the limit `expression-length`).
+pub const MAX_LENGTH: usize = limits::DEFAULT.expression_length;
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
@@ -65,15 +67,23 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
 }
 
 fn check_limits(text: &str) -> Result<(), ParseError> {
-    if text.len() > MAX_LENGTH {
+    let max_length = limits::get().expression_length;
+    // INVARIANT: never above the ceiling `limits` enforces, so the recursion below is bounded.
+    let max_depth = limits::get()
+        .expression_depth
+        .min(limits::EXPRESSION_DEPTH_CEILING);
+    if text.len() > max_length {
         return Err(ParseError::new(
             Span::new(0, 0),
             format!(
-                "condition is {} bytes long, over the limit of {MAX_LENGTH}",
+                "condition is {} bytes long, over the `expression-length` limit of {max_length} bytes",
                 text.len()
             ),
         )
-        .help("split it into named `fact` rules and refer to them with `@rule.id`"));
+        .help(format!(
+            "split it into named `fact` rules and refer to them with `@rule.id`, or {}",
+            limits::how_to_raise("expression-length")
+        )));
     }
     let mut depth = 0usize;
     let mut deepest = 0usize;
@@ -85,12 +95,18 @@ fn check_limits(text: &str) -> Result<(), ParseError> {
         }
         if depth > deepest {
             deepest = depth;
-            if deepest > MAX_DEPTH {
+            if deepest > max_depth {
                 return Err(ParseError::new(
                     Span::new(i, i + 1),
-                    format!("condition nests parentheses deeper than {MAX_DEPTH} levels"),
+                    format!(
+                        "condition nests parentheses deeper than the `expression-depth` limit of {max_depth} levels"
+                    ),
                 )
-                .help("split it into named `fact` rules and refer to them with `@rule.id`"));
+                .help(format!(
+                    "split it into named `fact` rules and refer to them with `@rule.id`, or {} (at most {})",
+                    limits::how_to_raise("expression-depth"),
+                    limits::EXPRESSION_DEPTH_CEILING
+                )));
             }
         }
     }
@@ -99,12 +115,18 @@ fn check_limits(text: &str) -> Result<(), ParseError> {
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
         .filter(|w| w.eq_ignore_ascii_case("not"))
         .count();
-    if nots > MAX_DEPTH {
+    if nots > max_depth {
         return Err(ParseError::new(
             Span::new(0, 0),
-            format!("condition has more than {MAX_DEPTH} `not` operators"),
+            format!(
+                "condition has more than {max_depth} `not` operators, over the `expression-depth` limit"
+            ),
         )
-        .help("simplify it: `not not x` is `x`"));
+        .help(format!(
+            "simplify it: `not not x` is `x`; or {} (at most {})",
+            limits::how_to_raise("expression-depth"),
+            limits::EXPRESSION_DEPTH_CEILING
+        )));
     }
     Ok(())
 }
@@ -196,7 +218,7 @@ fn build_test(pair: Pair<'_, Rule>) -> Result<Test, ParseError> {
             return Err(ParseError::new(
                 span,
                 "a bug in clausemap: unexpected test in the parse tree",
-            ))
+            ));
         }
     })
 }
@@ -262,7 +284,7 @@ fn build_literal(pair: Pair<'_, Rule>) -> Result<Literal, ParseError> {
             return Err(ParseError::new(
                 span,
                 "a bug in clausemap: unexpected literal in the parse tree",
-            ))
+            ));
         }
     };
     Ok(Literal { value, span })
@@ -430,7 +452,12 @@ mod tests {
     fn depth_is_bounded() {
         let deep = format!("{}a{}", "(".repeat(1000), ")".repeat(1000));
         let err = parse(&deep).unwrap_err();
-        assert!(err.message.contains("deeper than 64"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("deeper than the `expression-depth` limit of 64"),
+            "{}",
+            err.message
+        );
         let nots = format!("{}a", "not ".repeat(1_000));
         assert!(parse(&nots).unwrap_err().message.contains("`not`"));
     }

@@ -30,8 +30,11 @@ pub const VERSION: u32 = 1;
 
 /// How long a writer waits for another writer's lock before giving up.
 const LOCK_WAIT: Duration = Duration::from_secs(20);
-/// A lock file older than this is left over from a crashed writer and is removed.
+/// A lock file older than this is left over from a crashed writer and is taken over, whoever
+/// it names (a writer holds the lock for one read and one write of the ledger).
 const LOCK_STALE: Duration = Duration::from_secs(120);
+/// A lock file that names no owner is being written by its owner for this long at most.
+const LOCK_UNNAMED: Duration = Duration::from_secs(2);
 
 /// The fingerprint of a provision text: SHA-256 (hex) of the text with every run of Unicode
 /// whitespace collapsed to one space, trimmed. Reflowing a clause does not change it.
@@ -381,9 +384,21 @@ struct Lock {
     path: PathBuf,
 }
 
+/// The lock files this process holds (a library user may write ledgers from several threads).
+static HELD: std::sync::Mutex<std::collections::BTreeSet<PathBuf>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+fn held_here(path: &Path) -> bool {
+    // A poisoned set says nothing: count the lock as ours, so it is waited for, never taken.
+    HELD.lock().map_or(true, |held| held.contains(path))
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
+        if let Ok(mut held) = HELD.lock() {
+            held.remove(&self.path);
+        }
     }
 }
 
@@ -402,29 +417,109 @@ fn write_problem(path: &Path, what: &str, e: &io::Error) -> Problem {
         .help("check that the ledger's folder exists and is writable")
 }
 
+/// The machine's name, written into a lock so that a lock taken on another machine (a shared
+/// folder) is never judged by this machine's processes.
+fn host() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// What a lock file says about its owner: `pid: N` and `host: NAME` lines (an older lock holds
+/// only the pid).
+fn lock_owner(text: &str) -> (Option<u32>, Option<&str>) {
+    let mut pid = None;
+    let mut host = None;
+    for line in text.lines() {
+        match line.split_once(':') {
+            Some(("pid", v)) => pid = v.trim().parse().ok(),
+            Some(("host", v)) => host = Some(v.trim()),
+            None => pid = pid.or_else(|| line.trim().parse().ok()),
+            _ => {}
+        }
+    }
+    (pid, host)
+}
+
+/// Whether the lock file holding `text`, `age` old, was left by a writer that is gone: its
+/// process (on this machine) is not running, or that cannot be told and it is older than
+/// [`LOCK_STALE`].
+fn is_stale(text: &str, age: Option<Duration>, host: &str, held_here: bool) -> bool {
+    let older = |d: Duration| age.is_some_and(|a| a > d);
+    if older(LOCK_STALE) {
+        return true;
+    }
+    match lock_owner(text) {
+        (Some(pid), owner_host) if owner_host.is_none_or(|h| h == host) => {
+            if pid == std::process::id() {
+                // Our own pid in a lock no thread of ours holds: a process before us had the
+                // same pid (a container's first process is always 1).
+                return !held_here;
+            }
+            crate::report::process_alive(pid) == Some(false)
+        }
+        (Some(_), _) => false,
+        // Killed between creating the lock and writing its owner.
+        (None, _) => older(LOCK_UNNAMED),
+    }
+}
+
+/// Take over the stale lock at `path`, whose text was `seen`. The lock is moved aside first, so
+/// of several writers that found it stale one takes it; a writer that moved a lock another had
+/// just taken puts it back.
+fn take_over(path: &Path, seen: &str) {
+    let aside = path.with_extension(format!("lock.{}.stale", std::process::id()));
+    if fs::rename(path, &aside).is_err() {
+        return;
+    }
+    if fs::read_to_string(&aside).is_ok_and(|now| now != seen) {
+        // INVARIANT: `hard_link` does not replace: if a lock has appeared since, it stays.
+        let _ = fs::hard_link(&aside, path);
+    }
+    let _ = fs::remove_file(&aside);
+}
+
 fn acquire(ledger: &Path) -> Result<Lock, Problem> {
     let path = lock_path(ledger);
+    let host = host();
     let start = Instant::now();
     loop {
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(mut f) => {
-                let _ = writeln!(f, "{}", std::process::id());
+                let _ = write!(f, "pid: {}\nhost: {host}\n", std::process::id());
+                if let Ok(mut held) = HELD.lock() {
+                    held.insert(path.clone());
+                }
                 return Ok(Lock { path });
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let text = fs::read_to_string(&path).unwrap_or_default();
                 let age = fs::metadata(&path)
                     .and_then(|m| m.modified())
                     .ok()
                     .and_then(|t| SystemTime::now().duration_since(t).ok());
-                if age.is_some_and(|a| a > LOCK_STALE) {
-                    // Left over from a writer that died: no live writer holds a lock this long.
-                    let _ = fs::remove_file(&path);
-                    continue;
+                if is_stale(&text, age, &host, held_here(&path)) {
+                    // Left over from a writer that died: take it over at once (unless it could
+                    // not be moved, or another writer took it first: then wait as for any lock).
+                    take_over(&path, &text);
+                    if !path.exists() {
+                        continue;
+                    }
                 }
                 if start.elapsed() > LOCK_WAIT {
+                    let owner = match lock_owner(&text) {
+                        (Some(pid), Some(h)) if !h.is_empty() => {
+                            format!(" (process {pid} on `{h}`)")
+                        }
+                        (Some(pid), _) => format!(" (process {pid})"),
+                        _ => String::new(),
+                    };
                     return Err(Problem::new(
                         "review::locked",
-                        "the review ledger is locked by another writer",
+                        format!("the review ledger is locked by another writer{owner}"),
                     )
                     .in_file(path.display().to_string())
                     .help("wait for the other `clausemap review` to finish; if none is running, delete the lock file"));
@@ -472,6 +567,47 @@ mod tests {
             expires: None,
             history: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_lock_is_stale_when_its_owner_is_gone_or_it_is_old() {
+        let young = Some(Duration::from_millis(10));
+        let old = Some(LOCK_STALE + Duration::from_secs(1));
+        // A process that is surely running: the parent of this test (on Linux, via /proc).
+        let live = fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.to_string()))
+            .and_then(|r| {
+                r.split_whitespace()
+                    .nth(1)
+                    .and_then(|p| p.parse::<u32>().ok())
+            });
+        if let Some(live) = live {
+            let text = format!("pid: {live}\nhost: here\n");
+            assert!(!is_stale(&text, young, "here", false));
+            assert!(is_stale(&text, old, "here", false));
+        }
+        if crate::report::process_alive(1).is_some() {
+            // Pids are below 2^22 on Linux: this one never ran.
+            assert!(is_stale("pid: 4294967\nhost: here\n", young, "here", false));
+            assert!(is_stale("4294967\n", young, "here", false));
+        }
+        // Another machine's lock is judged by its age alone.
+        assert!(!is_stale(
+            "pid: 4294967\nhost: there\n",
+            young,
+            "here",
+            false
+        ));
+        // Our own pid in a lock we do not hold: left by an earlier process with that pid.
+        let me = format!("pid: {}\nhost: here\n", std::process::id());
+        assert!(is_stale(&me, young, "here", false));
+        // ... unless a thread of ours holds it.
+        assert!(!is_stale(&me, young, "here", true));
+        // No owner written yet: the owner is writing it, unless that was long ago.
+        assert!(!is_stale("", young, "here", false));
+        assert!(is_stale("", Some(Duration::from_secs(3)), "here", false));
+        assert_eq!(lock_owner("pid: 12\nhost: h\n"), (Some(12), Some("h")));
     }
 
     #[test]

@@ -14,8 +14,9 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use crate::error::Problem;
 use crate::source::{Source, Span};
 
-/// The largest YAML file clausemap reads, in bytes.
-pub const MAX_YAML_BYTES: usize = 64 * 1024 * 1024;
+/// The largest YAML file clausemap reads, in bytes, by default (the limit `yaml-bytes`,
+/// [`crate::limits`]).
+pub const MAX_YAML_BYTES: usize = crate::limits::DEFAULT.yaml_bytes;
 
 /// Deserialize a whole YAML file.
 pub fn from_source<T: DeserializeOwned>(source: &Source) -> Result<T, Problem> {
@@ -32,6 +33,9 @@ pub fn from_source<T: DeserializeOwned>(source: &Source) -> Result<T, Problem> {
 
 /// The deepest nesting of mappings and lists clausemap reads (the YAML crate's own limit).
 pub const MAX_DEPTH: usize = 128;
+
+/// The way out of [`MAX_DEPTH`], which cannot be raised.
+const DEPTH_HELP: &str = "check for unclosed `[` or `{`; no clausemap file needs lists and mappings this deep, and the limit (`yaml-depth`) is the YAML crate's own: it cannot be raised";
 
 /// Refuse a file nested deeper than [`MAX_DEPTH`] before the YAML crate reads it: that crate
 /// stops at the same depth, but only after scanning the whole file, in time that grows with
@@ -88,7 +92,7 @@ fn check_depth(source: &Source) -> Result<(), Problem> {
         format!("YAML nests lists and mappings more than {MAX_DEPTH} levels deep"),
     )
     .at(source, Span::new(start, next_char_end(text, start)))
-    .help("no clausemap file needs this depth: check for unclosed `[` or `{`; the limit is fixed"))
+    .help(DEPTH_HELP))
 }
 
 /// Deserialize one value that was read earlier (a part of a larger file).
@@ -107,17 +111,21 @@ pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, Problem> {
 // --- end of the review ledger addition.
 
 fn check_size(source: &Source) -> Result<(), Problem> {
-    if source.text.len() > MAX_YAML_BYTES {
+    let limit = crate::limits::get().yaml_bytes;
+    if source.text.len() > limit {
         return Err(Problem::new(
             "yaml::too-large",
             format!(
-                "YAML file is {} bytes, over the limit of {} MiB",
+                "YAML file is {} bytes, over the `yaml-bytes` limit of {}",
                 source.text.len(),
-                MAX_YAML_BYTES / (1024 * 1024)
+                crate::limits::show_bytes(limit as u64)
             ),
         )
         .in_file(source.name.clone())
-        .help("split the file, or use JSON Lines, which has no size limit"));
+        .help(format!(
+            "split the file, or use JSON Lines, which has no size limit; or {}",
+            crate::limits::how_to_raise("yaml-bytes")
+        )));
     }
     Ok(())
 }
@@ -184,7 +192,7 @@ fn explain_plain(message: &str) -> (String, Option<String>) {
     if message == "repetition limit exceeded" {
         return (
             "YAML aliases (`*name`) expand to too many values".to_string(),
-            Some("the file's aliases repeat its anchors (`&name`) more than 100 times over: write the values out, or use fewer aliases; the limit is fixed".to_string()),
+            Some("the file's aliases repeat its anchors (`&name`) more than 100 times over: write the values out, or use fewer aliases; the limit (`yaml-aliases`) is the YAML crate's own and cannot be raised".to_string()),
         );
     }
     if let Some(field) = message.strip_prefix("duplicate field ") {
@@ -202,7 +210,7 @@ fn explain_plain(message: &str) -> (String, Option<String>) {
     if message == "recursion limit exceeded" {
         return (
             format!("YAML nests lists and mappings more than {MAX_DEPTH} levels deep"),
-            Some("no clausemap file needs this depth: check for unclosed `[` or `{`; the limit is fixed".to_string()),
+            Some(DEPTH_HELP.to_string()),
         );
     }
     if message.starts_with("deserializing from YAML containing more than one document") {
