@@ -16,6 +16,13 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
     pub error_format: ErrorFormat,
 
+    /// Set one of clausemap's input limits, e.g. `--limit yaml-bytes=128MiB` (repeatable; also
+    /// `CLAUSEMAP_LIMITS=name=value,name=value`, which these override). The limits:
+    /// expression-length, expression-depth, yaml-bytes, file-bytes, provisions-per-document,
+    /// text-bytes, template-bytes (docs/robustness.md).
+    #[arg(long = "limit", global = true, value_name = "NAME=VALUE", value_parser = crate::limits::parse_setting)]
+    pub limits: Vec<(&'static str, u64)>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -202,6 +209,10 @@ pub struct BenchGenArgs {
     /// The generator's seed: the same seed gives the same file.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// How densely provisions are classified: `dense` (every attribute with probability 0.35)
+    /// or `classified` (as clausemap's classifier classifies real policies).
+    #[arg(long, value_enum, default_value_t)]
+    pub profile: crate::synth::Profile,
     #[command(flatten)]
     pub rules: RuleOpts,
 }
@@ -291,6 +302,11 @@ pub struct MemoArgs {
     /// Only the provision memos.
     #[arg(long)]
     pub provisions_only: bool,
+
+    /// Policies or provision files of other platforms: each provision memo gets a section on
+    /// how they handle the provision's purposes (the rows of `clausemap compare`).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub peers: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -2,7 +2,11 @@
 //!
 //! For each document, the provisions whose attributes show the practice (taxonomy-aware, as
 //! `has` is) are evaluated; the gravest of them stands for the entity in a row with its
-//! severity, its jurisdiction flags, its consent model and the clause quoted.
+//! severity, its jurisdiction flags, its consent model and the clause quoted. [`Peers`] holds
+//! the documents, evaluated once, for `clausemap memo --peers`, which adds the comparison of
+//! the memoed provision's purposes to each provision memo.
+
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -10,6 +14,7 @@ use crate::cli::{CompareArgs, CompareFormat};
 use crate::date::Date;
 use crate::error::{Exit, Problem};
 use crate::eval::{self, Status};
+use crate::model::Document;
 use crate::rules::RuleSet;
 use crate::vocab::ValueType;
 
@@ -28,8 +33,9 @@ pub struct Row {
     pub text: String,
 }
 
-/// The attribute and value a `--practice` names.
-fn practice(set: &RuleSet, spec: &str) -> Result<(usize, u16, String), Problem> {
+/// The attribute and value a `--practice` names (`VALUE` is a purpose, or
+/// `ATTRIBUTE:VALUE`), with the words that say it (`purpose has "ai_training"`).
+pub fn practice(set: &RuleSet, spec: &str) -> Result<(usize, u16, String), Problem> {
     let (attr, value) = spec.split_once(':').unwrap_or(("purpose", spec));
     let Some(i) = set.vocab.attribute(attr) else {
         return Err(Problem::new("usage::practice", format!("unknown attribute `{attr}`"))
@@ -57,12 +63,126 @@ fn practice(set: &RuleSet, spec: &str) -> Result<(usize, u16, String), Problem> 
     }
 }
 
-fn excerpt(text: &str, max: usize) -> String {
+/// The clause on one line, cut after `max` characters (with `…`).
+pub fn excerpt(text: &str, max: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= max {
         flat
     } else {
         format!("{}…", flat.chars().take(max).collect::<String>().trim_end())
+    }
+}
+
+/// Documents to compare a practice across: read (policies split and classified), evaluated
+/// once, and kept with their provisions' attributes interned, so that the rows of any number
+/// of practices cost no further reading or evaluation (`clausemap memo --peers`).
+pub struct Peers {
+    docs: Vec<Peer>,
+}
+
+struct Peer {
+    doc: Document,
+    outcomes: Vec<eval::Outcome>,
+    /// Per provision, its attributes interned (by attribute index).
+    attrs: Vec<Vec<Option<eval::Value>>>,
+}
+
+impl Peers {
+    /// Read and evaluate every document of these files; the problems of every file that
+    /// cannot be read, together.
+    pub fn load(set: &RuleSet, files: &[PathBuf], as_of: Date) -> Result<Peers, Vec<Problem>> {
+        let mut docs = Vec::new();
+        let mut problems = Vec::new();
+        for path in files {
+            match crate::classify_support::load_documents(set, path) {
+                Ok(d) => docs.extend(d),
+                Err(p) => problems.push(p),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let empty = serde_json::Map::new();
+        let docs = docs
+            .into_iter()
+            .map(|doc| Peer {
+                outcomes: eval::evaluate_document(set, &doc, as_of),
+                attrs: doc
+                    .provisions
+                    .iter()
+                    .map(|p| {
+                        eval::intern_attributes(&set.vocab, p.attributes.as_ref().unwrap_or(&empty))
+                            .0
+                    })
+                    .collect(),
+                doc,
+            })
+            .collect();
+        Ok(Peers { docs })
+    }
+
+    /// One row per document with a provision where attribute `attr` has `value` (or a value
+    /// under it in the taxonomy): its gravest such provision. Sorted by entity, then document.
+    pub fn rows(&self, attr: usize, value: u16) -> Vec<Row> {
+        let mut out: Vec<Row> = self
+            .docs
+            .iter()
+            .filter_map(|peer| peer.row(attr, value))
+            .collect();
+        out.sort_by(|a, b| a.entity.cmp(&b.entity).then(a.document.cmp(&b.document)));
+        out
+    }
+}
+
+impl Peer {
+    fn row(&self, attr: usize, value: u16) -> Option<Row> {
+        let doc = &self.doc;
+        let matching: Vec<(usize, &eval::Outcome)> = self
+            .outcomes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                matches!(
+                    self.attrs.get(*i).and_then(|a| a.get(attr)),
+                    Some(Some(eval::Value::Set { closed, .. })) if closed.contains(value)
+                )
+            })
+            .collect();
+        let &(best, o) = matching
+            .iter()
+            .max_by_key(|(i, o)| (o.severity, std::cmp::Reverse(*i)))?;
+        let p = doc.provisions.get(best)?;
+        let one = |k: &str| {
+            p.attributes
+                .as_ref()
+                .and_then(|a| a.get(k))
+                .and_then(|v| v.as_str())
+                .unwrap_or("not stated")
+                .to_string()
+        };
+        Some(Row {
+            entity: if doc.entity.name.is_empty() {
+                doc.entity.id.clone()
+            } else {
+                doc.entity.name.clone()
+            },
+            document: doc.meta.id.clone(),
+            provision: p.id.clone(),
+            title: p.title.clone(),
+            severity: o.severity.map(|s| s.to_string()),
+            flags: o
+                .flags
+                .iter()
+                .map(|f| match f.status {
+                    Status::Applies => format!("{} {}", f.jurisdiction, f.severity),
+                    s => format!("{} {} ({})", f.jurisdiction, f.severity, s.as_str()),
+                })
+                .collect(),
+            consent: one("consent"),
+            legal_basis: one("legal_basis"),
+            matching: matching.len(),
+            text: p.text.clone(),
+        })
     }
 }
 
@@ -73,73 +193,8 @@ pub fn rows(
     as_of: Date,
 ) -> Result<(Vec<Row>, String), Vec<Problem>> {
     let (attr, value, label) = practice(set, &args.practice).map_err(|p| vec![p])?;
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for path in &args.files {
-        let docs = match crate::classify_support::load_documents(set, path) {
-            Ok(d) => d,
-            Err(p) => {
-                problems.push(p);
-                continue;
-            }
-        };
-        for doc in docs {
-            let outcomes = eval::evaluate_document(set, &doc, as_of);
-            let mut matching: Vec<(usize, &eval::Outcome)> = Vec::new();
-            for (i, (p, o)) in doc.provisions.iter().zip(&outcomes).enumerate() {
-                let attrs = p.attributes.clone().unwrap_or_default();
-                let (interned, _) = eval::intern_attributes(&set.vocab, &attrs);
-                if let Some(Some(eval::Value::Set { closed, .. })) = interned.get(attr) {
-                    if closed.contains(value) {
-                        matching.push((i, o));
-                    }
-                }
-            }
-            let Some(&(best, o)) = matching
-                .iter()
-                .max_by_key(|(i, o)| (o.severity, std::cmp::Reverse(*i)))
-            else {
-                continue;
-            };
-            let p = &doc.provisions[best];
-            let attrs = p.attributes.clone().unwrap_or_default();
-            let one = |k: &str| {
-                attrs
-                    .get(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("not stated")
-                    .to_string()
-            };
-            out.push(Row {
-                entity: if doc.entity.name.is_empty() {
-                    doc.entity.id.clone()
-                } else {
-                    doc.entity.name.clone()
-                },
-                document: doc.meta.id.clone(),
-                provision: p.id.clone(),
-                title: p.title.clone(),
-                severity: o.severity.map(|s| s.to_string()),
-                flags: o
-                    .flags
-                    .iter()
-                    .map(|f| match f.status {
-                        Status::Applies => format!("{} {}", f.jurisdiction, f.severity),
-                        s => format!("{} {} ({})", f.jurisdiction, f.severity, s.as_str()),
-                    })
-                    .collect(),
-                consent: one("consent"),
-                legal_basis: one("legal_basis"),
-                matching: matching.len(),
-                text: p.text.clone(),
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    out.sort_by(|a, b| a.entity.cmp(&b.entity).then(a.document.cmp(&b.document)));
-    Ok((out, label))
+    let peers = Peers::load(set, &args.files, as_of)?;
+    Ok((peers.rows(attr, value), label))
 }
 
 /// The rows as a Markdown table.

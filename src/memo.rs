@@ -5,7 +5,8 @@
 //! governance exposure, jurisdiction flags, contract and vendor implications, compliance
 //! considerations, agencies, what the people affected can do, open facts, a receipt), and per
 //! document a memo with a summary, the provision × jurisdiction matrix, the engaged regulations
-//! and every action ranked.
+//! and every action ranked. With `--peers FILE...`, each provision memo also shows how those
+//! other platforms' documents handle the provision's purposes (the rows of `compare`).
 //!
 //! - [`context`] builds the context templates see (documented in `docs/templates.md`);
 //! - [`engine`] loads the templates (built-in, or overridden with `--templates DIR`) once and
@@ -62,12 +63,20 @@ pub struct Renderer<'a> {
     format: MemoFormat,
     /// Review ledgers by the file they sit beside: findings show their review state.
     ledgers: Vec<(String, crate::review::ledger::Ledger)>,
+    /// Other platforms' documents (`--peers`), evaluated once: provision memos compare them.
+    peers: Option<crate::compare::Peers>,
 }
 
 impl<'a> Renderer<'a> {
     /// Show review states from these ledgers (keyed by the policy file they belong to).
     pub fn with_ledgers(mut self, ledgers: Vec<(String, crate::review::ledger::Ledger)>) -> Self {
         self.ledgers = ledgers;
+        self
+    }
+
+    /// Compare every provision's purposes with these documents (`peers` in the context).
+    pub fn with_peers(mut self, peers: crate::compare::Peers) -> Self {
+        self.peers = Some(peers);
         self
     }
 
@@ -82,6 +91,7 @@ impl<'a> Renderer<'a> {
             templates,
             format,
             ledgers: Vec::new(),
+            peers: None,
         }
     }
 
@@ -110,9 +120,15 @@ impl<'a> Renderer<'a> {
             )
             .help("this is a bug in clausemap; please report it"));
         };
-        let ctx = context::provision_memo(&self.basis, doc, provision, outcome);
-        self.templates
-            .render_to(provision_template(self.format), &ctx, out)
+        let name = provision_template(self.format);
+        let mut ctx = context::provision_memo(&self.basis, doc, provision, outcome)
+            .map_err(|e| context_problem(name, &e))?;
+        if let Some(peers) = &self.peers {
+            let value = context::peers(&self.basis, provision, peers)
+                .map_err(|e| context_problem(name, &e))?;
+            ctx.insert_value("peers", value);
+        }
+        self.templates.render_context_to(name, &ctx, out)
     }
 
     /// The memo of a whole document, given its outcomes.
@@ -122,10 +138,20 @@ impl<'a> Renderer<'a> {
         outcomes: &[Outcome],
         out: &mut Vec<u8>,
     ) -> Result<(), Problem> {
-        let ctx = context::document_memo(&self.basis, doc, outcomes);
-        self.templates
-            .render_to(document_template(self.format), &ctx, out)
+        let name = document_template(self.format);
+        let ctx = context::document_memo(&self.basis, doc, outcomes)
+            .map_err(|e| context_problem(name, &e))?;
+        self.templates.render_context_to(name, &ctx, out)
     }
+}
+
+/// A context that could not be built: a bug, since the context holds only plain data.
+fn context_problem(template: &str, e: &tera::Error) -> Problem {
+    Problem::new(
+        "memo::context",
+        format!("cannot build the context of template `{template}`: {e}"),
+    )
+    .help("this is a bug in clausemap; please report it")
 }
 
 /// What to write, from the flags.
@@ -152,7 +178,10 @@ pub fn run(args: MemoArgs) -> Result<Exit, Vec<Problem>> {
         }
         docs.extend(loaded);
     }
-    let renderer = Renderer::new(&set, &templates, as_of, args.format).with_ledgers(ledgers);
+    let mut renderer = Renderer::new(&set, &templates, as_of, args.format).with_ledgers(ledgers);
+    if !args.peers.is_empty() {
+        renderer = renderer.with_peers(crate::compare::Peers::load(&set, &args.peers, as_of)?);
+    }
 
     let selection = Selection {
         provision: args.provision.as_deref(),

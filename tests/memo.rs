@@ -439,3 +439,136 @@ fn memo_rendering_speed() {
         }
     }
 }
+
+/// The corpus of published policies (`$CLAUSEMAP_CORPUS`, as in `corpus.rs`), or `None` when
+/// `CLAUSEMAP_SKIP_CORPUS=1` and it is not there.
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("CLAUSEMAP_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus"));
+    if dir.join("platform-policies").is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CLAUSEMAP_SKIP_CORPUS").is_ok_and(|v| v == "1"),
+        "the corpus is not at {}: set CLAUSEMAP_CORPUS, or CLAUSEMAP_SKIP_CORPUS=1 to skip",
+        dir.display()
+    );
+    None
+}
+
+/// The text of a Markdown memo between two headings (`## ...`), headings excluded.
+fn section<'m>(md: &'m str, heading: &str, next: &str) -> Option<&'m str> {
+    let start = md.find(heading)? + heading.len();
+    let end = start + md[start..].find(next)?;
+    Some(&md[start..end])
+}
+
+/// `memo --peers`: each provision memo says how other platforms' policies (raw policies,
+/// split and classified on the way in) handle the provision's purposes, with the rows
+/// `clausemap compare` gives; everything else in the memo stays as it was.
+#[test]
+fn peers_add_how_other_platforms_handle_the_provisions_purposes() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let policies = corpus.join("platform-policies");
+    let anthropic = policies.join("anthropic-claude/privacy-policy.md");
+    let meta = policies.join("meta-ai/terms-of-service.md");
+    let (anthropic, meta) = (anthropic.to_string_lossy(), meta.to_string_lossy());
+    let memo = |extra: &[&str]| {
+        let mut args = vec![
+            "memo",
+            "examples/linkedin.yaml",
+            "--as-of",
+            AS_OF,
+            "--provision",
+            "CA-P-000646",
+        ];
+        args.extend_from_slice(extra);
+        run(&args).code(0).stdout
+    };
+
+    let md = memo(&["--peers", &anthropic, &meta]);
+    let peers = section(
+        &md,
+        "## How other platforms handle this\n",
+        "## Facts still unknown",
+    )
+    .unwrap_or_else(|| panic!("no peers section in:\n{md}"));
+    // One table per purpose of the provision (CA-P-000646: ai_training, profiling, ...).
+    let ai = section(peers, "(`purpose: ai_training`)\n", "\n### ")
+        .or_else(|| peers.split("(`purpose: ai_training`)\n").nth(1))
+        .unwrap_or_else(|| panic!("no ai_training comparison in:\n{peers}"));
+    assert!(ai.contains("| Entity | Provision | Severity | Flags | Consent | Clause |"));
+    // The rows are those of `clausemap compare --practice ai_training`.
+    let compare = run(&[
+        "compare", &anthropic, &meta, "--as-of", AS_OF, "--format", "json",
+    ])
+    .code(0)
+    .stdout;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&compare).expect("compare's JSON");
+    assert!(!rows.is_empty(), "no peer states ai_training:\n{compare}");
+    for row in &rows {
+        let line = format!(
+            "| {} | `{}`",
+            row["entity"].as_str().expect("an entity"),
+            row["provision"].as_str().expect("a provision id")
+        );
+        assert!(
+            ai.lines().any(|l| l.starts_with(&line)),
+            "no row `{line}` in:\n{ai}"
+        );
+    }
+
+    // Without --peers the section is absent and the memo is the golden one; with it, nothing
+    // else changes.
+    let plain = memo(&[]);
+    assert!(!plain.contains("How other platforms"));
+    let gold =
+        std::fs::read_to_string(root().join("tests/golden/memo/md/CA-D-00090--CA-P-000646.md"))
+            .expect("the golden memo");
+    assert_eq!(plain, gold);
+    let start = md.find("## How other platforms").expect("the section");
+    let end = md.find("## Facts still unknown").expect("the next section");
+    assert_eq!(format!("{}{}", &md[..start], &md[end..]), plain);
+
+    let html = memo(&["--format", "html", "--peers", &anthropic, &meta]);
+    assert!(html.contains("<h2>How other platforms handle this</h2>"));
+    assert!(html.contains("<td>anthropic-claude</td>"), "{html}");
+}
+
+/// A peer's clause is data: escaped in both formats, its braces printed, never evaluated.
+#[test]
+fn a_peers_clause_comes_out_escaped() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let hostile = hostile_file(dir.path());
+    let hostile = hostile.to_string_lossy();
+    let args = |format: &'static str| {
+        run(&[
+            "memo",
+            "examples/linkedin.yaml",
+            "--as-of",
+            AS_OF,
+            "--provision",
+            "CA-P-000646",
+            "--format",
+            format,
+            "--peers",
+            &hostile,
+        ])
+        .code(0)
+        .stdout
+    };
+    let html = args("html");
+    assert!(html.contains("<h2>How other platforms handle this</h2>"));
+    assert!(!html.contains("<script"), "raw script tag in:\n{html}");
+    assert!(!html.contains("<b>Corp"), "raw markup from the peer's name");
+    assert!(html.contains("&lt;script&gt;alert("), "{html}");
+    assert!(html.contains("{{ secret }}"));
+
+    let md = args("md");
+    assert!(unescaped_angle(&md).is_none(), "raw markup in:\n{md}");
+    assert!(md.contains("\\<script\\>alert('x')\\</script\\>"));
+    assert!(md.contains("\\| \\*bold\\*"));
+}

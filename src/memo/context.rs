@@ -1,20 +1,29 @@
-//! The context templates see: one documented, serializable structure per kind of memo.
+//! The context templates see: one documented structure per kind of memo, as tera values.
 //!
 //! Takes evaluated [`Outcome`]s with their [`Document`] and the [`RuleSet`] that produced them,
-//! and returns a [`ProvisionMemo`] or a [`DocumentMemo`]. These structs are the public interface
-//! of the templates (documented field by field in `docs/templates.md`): templates never reach
-//! into clausemap's internals, and fields are added here, never renamed or removed.
+//! and returns the [`tera::Context`] of a provision memo or of a document memo. The structs
+//! below are the public interface of the templates (documented field by field in
+//! `docs/templates.md`): templates never reach into clausemap's internals, and fields are added
+//! here, never renamed or removed.
 //!
 //! Everything a memo says comes from a rule pack (obligations, actions, penalties, agencies,
 //! citations), from the vocabulary (the meaning of attribute values, jurisdiction names) or from
 //! the input (the clause, its attributes, the document). Orders are fixed: findings gravest
 //! first as evaluation sorts them, and every derived list in first-seen order of those findings,
 //! so the same input always gives the same context.
+//!
+//! Speed: what comes from the rule set (a pack's header and penalties, a finding's rule-derived
+//! fields, its agencies with their remits, the receipt's pack digests) is turned into tera
+//! values once per [`Basis`] and shared by every memo: a [`tera::Value`] is reference-counted,
+//! and tera's serializer takes a `Value` met inside a struct as it is instead of converting it
+//! again. Only what belongs to one provision is built per memo.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
+use tera::{Context, Value};
 
 use crate::date::Date;
 use crate::eval::cond::Cond;
@@ -84,87 +93,99 @@ pub struct ProvisionView<'a> {
     pub errors: &'a [String],
     /// For a classified provision: the words behind each attribute (attribute, value,
     /// pattern, start, end, text).
-    pub evidence: Option<&'a serde_json::Value>,
+    pub evidence: Option<&'a Json>,
 }
 
-/// One finding, as the rule pack states it.
+/// A short reference to a finding (`FindingRef` in `docs/templates.md`). Built once per rule
+/// and status: templates receive it as a shared [`Value`].
+#[derive(Clone, Debug, Serialize)]
+pub struct FindingRef<'a> {
+    pub rule: &'a Value,
+    pub regulation: &'a Value,
+    pub citation: &'a Value,
+    pub title: &'a Value,
+    pub jurisdiction: &'a Value,
+    pub severity: Severity,
+    pub status: Status,
+    pub in_force: &'a Value,
+    pub obligation: &'a Value,
+}
+
+/// One finding, as the rule pack states it. The fields that come from the rule are shared
+/// values; `because`, `missing` and `review` belong to the provision.
 #[derive(Clone, Debug, Serialize)]
 pub struct FindingView<'a> {
-    pub rule: &'a str,
-    pub regulation: &'a str,
+    pub rule: &'a Value,
+    pub regulation: &'a Value,
     /// The printed pinpoint citation, e.g. `GDPR Art. 6(1)(f)`.
-    pub citation: &'a str,
-    pub article: &'a str,
+    pub citation: &'a Value,
+    pub article: &'a Value,
     /// The article's title in the pack's article index.
-    pub article_title: &'a str,
-    pub title: &'a str,
-    pub jurisdiction: &'a str,
-    pub jurisdiction_name: &'a str,
+    pub article_title: &'a Value,
+    pub title: &'a Value,
+    pub jurisdiction: &'a Value,
+    pub jurisdiction_name: &'a Value,
     pub severity: Severity,
     pub status: Status,
     /// For `upcoming` findings: the date the rule comes into force.
-    pub in_force: Option<Date>,
-    pub obligation: &'a str,
-    pub agencies: &'a [String],
-    pub actions: &'a [String],
+    pub in_force: &'a Value,
+    pub obligation: &'a Value,
+    pub agencies: &'a Value,
+    pub actions: &'a Value,
     /// The conditions that held, with the values that met them.
     pub because: &'a [String],
     /// For `undetermined` findings: the facts whose absence keeps the finding open.
     pub missing: &'a [String],
     /// The official source of the article (or of the regulation).
-    pub source: &'a str,
+    pub source: &'a Value,
     /// The reviewer's decision on this finding, when a review ledger has one.
-    pub review: Option<&'a serde_json::Value>,
+    pub review: Option<&'a Json>,
 }
 
 /// A pinpoint article of an engaged regulation, with the findings resting on it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ArticleView<'a> {
-    pub article: &'a str,
-    pub citation: &'a str,
-    pub title: &'a str,
-    pub source: &'a str,
+    pub article: &'a Value,
+    pub citation: &'a Value,
+    pub title: &'a Value,
+    pub source: &'a Value,
     /// Short references: the full findings are in the memo's `findings`.
-    pub findings: Vec<FindingRef<'a>>,
+    pub findings: Vec<&'a Value>,
 }
 
 /// An agency named by a rule, with what the pack says of it.
 #[derive(Clone, Debug, Serialize)]
 pub struct AgencyView<'a> {
-    pub name: &'a str,
-    pub remit: Option<&'a str>,
-    pub url: Option<&'a str>,
+    pub name: &'a Value,
+    pub remit: &'a Value,
+    pub url: &'a Value,
     /// The regulations under which it is named, in first-seen order.
-    pub regulations: Vec<&'a str>,
+    pub regulations: Vec<&'a Value>,
 }
 
-/// What a pack says of its regulation; shared by provision and document memos and
-/// serialised inline (`regulation`, `name`, … sit beside the other fields).
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct PackHeader<'a> {
-    pub regulation: &'a str,
-    pub name: &'a str,
-    /// The official citation, e.g. `Regulation (EU) 2016/679`.
-    pub citation: &'a str,
-    pub jurisdiction: &'a str,
-    pub jurisdiction_name: &'a str,
-    pub in_force: Date,
-    pub source: &'a str,
-    /// The pack's statement of penalties (empty when the pack has none).
-    pub penalties: &'a str,
-}
-
-/// A regulation engaged by the provision.
+/// A regulation engaged by the provision. The first eight fields are what the pack says of
+/// its regulation (shared by provision and document memos).
 #[derive(Clone, Debug, Serialize)]
 pub struct RegulationView<'a> {
-    #[serde(flatten)]
-    pub pack: PackHeader<'a>,
+    pub regulation: &'a Value,
+    pub name: &'a Value,
+    /// The official citation, e.g. `Regulation (EU) 2016/679`.
+    pub citation: &'a Value,
+    pub jurisdiction: &'a Value,
+    pub jurisdiction_name: &'a Value,
+    pub in_force: &'a Value,
+    pub source: &'a Value,
+    /// The pack's statement of penalties (empty when the pack has none).
+    pub penalties: &'a Value,
     /// Gravest severity and strongest status among its findings.
     pub severity: Severity,
     pub status: Status,
     pub articles: Vec<ArticleView<'a>>,
     /// The agencies its findings name, with their remit.
     pub agencies: Vec<AgencyView<'a>>,
+    /// The pack's index in the rule set (not shown to templates).
+    #[serde(skip)]
+    pack: usize,
 }
 
 /// A jurisdiction flag.
@@ -178,27 +199,13 @@ pub struct FlagView<'a> {
     pub regulations: &'a [String],
 }
 
-/// A short reference to a finding.
-#[derive(Clone, Debug, Serialize)]
-pub struct FindingRef<'a> {
-    pub rule: &'a str,
-    pub regulation: &'a str,
-    pub citation: &'a str,
-    pub title: &'a str,
-    pub jurisdiction: &'a str,
-    pub severity: Severity,
-    pub status: Status,
-    pub in_force: Option<Date>,
-    pub obligation: &'a str,
-}
-
 /// Severity of the provision and why.
 #[derive(Clone, Debug, Serialize)]
 pub struct Exposure<'a> {
     /// The gravest severity among findings that apply (none when nothing applies).
     pub severity: Option<Severity>,
-    /// The findings that apply at that severity.
-    pub reasons: Vec<FindingRef<'a>>,
+    /// The findings that apply at that severity (FindingRef).
+    pub reasons: Vec<&'a Value>,
     /// Number of findings per severity, gravest first: `critical`, `high`, `medium`, `low`.
     pub counts: Vec<SeverityCount>,
 }
@@ -218,7 +225,7 @@ pub struct SeverityCount {
 pub struct Contracts<'a> {
     pub recipients: Vec<Term<'a>>,
     pub transfers: Vec<Term<'a>>,
-    pub findings: Vec<FindingRef<'a>>,
+    pub findings: Vec<&'a Value>,
 }
 
 /// The choices the clause offers, and the findings that turn on choice or consent.
@@ -226,17 +233,17 @@ pub struct Contracts<'a> {
 pub struct Choices<'a> {
     pub offered: Vec<Term<'a>>,
     pub consent: Option<Term<'a>>,
-    pub findings: Vec<FindingRef<'a>>,
+    pub findings: Vec<&'a Value>,
 }
 
 /// One action of the rules, with every citation that calls for it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ActionView<'a> {
-    pub text: &'a str,
+    pub text: &'a Value,
     /// Gravest severity and strongest status of the findings that call for it.
     pub severity: Severity,
     pub status: Status,
-    pub citations: Vec<&'a str>,
+    pub citations: Vec<&'a Value>,
     /// The provisions it concerns (document memos only; empty in provision memos).
     pub provisions: Vec<&'a str>,
 }
@@ -245,10 +252,10 @@ pub struct ActionView<'a> {
 #[derive(Clone, Debug, Serialize)]
 pub struct Unknown<'a> {
     pub fact: &'a str,
-    pub citations: Vec<&'a str>,
+    pub citations: Vec<&'a Value>,
 }
 
-/// The SHA-256 of one rule pack.
+/// The SHA-256 of one rule pack. Built once per pack (engaged or not).
 #[derive(Clone, Debug, Serialize)]
 pub struct PackRef<'a> {
     pub file: &'a str,
@@ -269,17 +276,18 @@ pub struct ProvisionReceipt<'a> {
     pub updated: Option<&'a str>,
     /// SHA-256 of the clause text.
     pub sha256: &'a str,
-    pub as_of: Date,
+    pub as_of: &'a Value,
     pub clausemap: &'static str,
     /// One SHA-256 over every pack's digest.
-    pub rules_sha256: &'a str,
-    pub rules: Vec<PackRef<'a>>,
+    pub rules_sha256: &'a Value,
+    /// PackRef, one per pack.
+    pub rules: Vec<&'a Value>,
 }
 
-/// The context of `provision.*.tera`.
-#[derive(Clone, Debug, Serialize)]
+/// The context of `provision.*.tera`: each field is a top-level variable.
+#[derive(Clone, Debug)]
 pub struct ProvisionMemo<'a> {
-    pub memo: MemoInfo,
+    pub memo: &'a Value,
     pub entity: EntityView<'a>,
     pub document: DocumentView<'a>,
     pub provision: ProvisionView<'a>,
@@ -293,6 +301,118 @@ pub struct ProvisionMemo<'a> {
     pub choices: Choices<'a>,
     pub unknowns: Vec<Unknown<'a>>,
     pub receipt: ProvisionReceipt<'a>,
+}
+
+impl ProvisionMemo<'_> {
+    /// The tera context: one variable per field.
+    pub fn to_context(&self) -> Result<Context, tera::Error> {
+        let mut ctx = Context::new();
+        ctx.insert_value("memo", self.memo.clone());
+        put(&mut ctx, "entity", &self.entity)?;
+        put(&mut ctx, "document", &self.document)?;
+        put(&mut ctx, "provision", &self.provision)?;
+        put(&mut ctx, "exposure", &self.exposure)?;
+        put(&mut ctx, "regulations", &self.regulations)?;
+        put(&mut ctx, "findings", &self.findings)?;
+        put(&mut ctx, "flags", &self.flags)?;
+        put(&mut ctx, "contracts", &self.contracts)?;
+        put(&mut ctx, "actions", &self.actions)?;
+        put(&mut ctx, "agencies", &self.agencies)?;
+        put(&mut ctx, "choices", &self.choices)?;
+        put(&mut ctx, "unknowns", &self.unknowns)?;
+        put(&mut ctx, "receipt", &self.receipt)?;
+        Ok(ctx)
+    }
+}
+
+fn put<T: Serialize + ?Sized>(
+    ctx: &mut Context,
+    key: &'static str,
+    value: &T,
+) -> Result<(), tera::Error> {
+    ctx.insert_value(key, Value::try_from_serializable(value)?);
+    Ok(())
+}
+
+/// How the peer documents (`clausemap memo --peers`) handle one practice of the provision:
+/// the rows of `clausemap compare --practice VALUE`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeerComparison<'a> {
+    /// What is compared, in words: `purpose has "ai_training"`.
+    pub practice: &'a str,
+    pub attribute: &'a str,
+    pub value: &'a str,
+    /// The vocabulary's description of the value.
+    pub label: &'a str,
+    /// One per peer document with a provision showing the practice, by entity.
+    pub rows: Vec<PeerRow<'a>>,
+}
+
+/// A peer document's gravest provision showing a practice.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeerRow<'a> {
+    /// The entity's name (its id when it has no name).
+    pub entity: &'a str,
+    pub document: &'a str,
+    pub provision: &'a str,
+    pub title: &'a str,
+    pub severity: Option<&'a str>,
+    /// One per flagged jurisdiction: `EU high`, or `US-CO high (upcoming)`.
+    pub flags: &'a [String],
+    /// The provision's `consent` and `legal_basis` attributes, or `not stated`.
+    pub consent: &'a str,
+    pub legal_basis: &'a str,
+    /// How many of the document's provisions show the practice (the row is the gravest).
+    pub matching: usize,
+    /// The clause in full.
+    pub text: &'a str,
+    /// The clause on one line, cut after 220 characters (with `…`).
+    pub excerpt: String,
+}
+
+/// The value of `peers` in a provision memo: for each purpose the provision states, in the
+/// order it states them, how the peer documents handle it.
+pub fn peers(
+    basis: &Basis<'_>,
+    provision: &Provision,
+    peers: &crate::compare::Peers,
+) -> Result<Value, tera::Error> {
+    let attrs = provision.attributes.as_ref();
+    let terms = basis.terms(attrs, "purpose");
+    let practices: Vec<(Term<'_>, String, Vec<crate::compare::Row>)> = terms
+        .into_iter()
+        .filter_map(|t| {
+            // A value the vocabulary does not know is reported by evaluation, not here.
+            let (attr, id, label) = crate::compare::practice(basis.set, t.value).ok()?;
+            Some((t, label, peers.rows(attr, id)))
+        })
+        .collect();
+    let view: Vec<PeerComparison<'_>> = practices
+        .iter()
+        .map(|(t, label, rows)| PeerComparison {
+            practice: label,
+            attribute: "purpose",
+            value: t.value,
+            label: t.label,
+            rows: rows
+                .iter()
+                .map(|r| PeerRow {
+                    entity: &r.entity,
+                    document: &r.document,
+                    provision: &r.provision,
+                    title: &r.title,
+                    severity: r.severity.as_deref(),
+                    flags: &r.flags,
+                    consent: &r.consent,
+                    legal_basis: &r.legal_basis,
+                    matching: r.matching,
+                    text: &r.text,
+                    excerpt: crate::compare::excerpt(&r.text, 220),
+                })
+                .collect(),
+        })
+        .collect();
+    Value::try_from_serializable(&view)
 }
 
 /// A jurisdiction code and its name.
@@ -318,8 +438,11 @@ pub struct JurisdictionSummary<'a> {
 /// One of the gravest findings of a document, with the provisions it concerns.
 #[derive(Clone, Debug, Serialize)]
 pub struct Gravest<'a> {
-    pub finding: FindingRef<'a>,
+    /// FindingRef.
+    pub finding: &'a Value,
     pub provisions: Vec<&'a str>,
+    #[serde(skip)]
+    rule: &'a str,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -361,13 +484,21 @@ pub struct Engagement<'a> {
     pub title: &'a str,
     pub severity: Severity,
     pub status: Status,
-    pub citations: Vec<&'a str>,
+    pub citations: Vec<&'a Value>,
 }
 
+/// A regulation engaged by a document: the pack's header as in [`RegulationView`], then the
+/// provisions that engage it.
 #[derive(Clone, Debug, Serialize)]
 pub struct DocRegulation<'a> {
-    #[serde(flatten)]
-    pub pack: PackHeader<'a>,
+    pub regulation: &'a Value,
+    pub name: &'a Value,
+    pub citation: &'a Value,
+    pub jurisdiction: &'a Value,
+    pub jurisdiction_name: &'a Value,
+    pub in_force: &'a Value,
+    pub source: &'a Value,
+    pub penalties: &'a Value,
     pub severity: Severity,
     pub status: Status,
     pub provisions: Vec<Engagement<'a>>,
@@ -384,8 +515,8 @@ pub struct ProvisionSummary<'a> {
     pub severity: Option<Severity>,
     pub sha256: &'a str,
     pub flags: Vec<FlagView<'a>>,
-    /// Its findings, gravest first.
-    pub findings: Vec<FindingRef<'a>>,
+    /// Its findings, gravest first (FindingRef).
+    pub findings: Vec<&'a Value>,
     pub errors: &'a [String],
 }
 
@@ -397,10 +528,10 @@ pub struct DocumentReceipt<'a> {
     pub source_url: &'a str,
     pub captured: Option<&'a str>,
     pub updated: Option<&'a str>,
-    pub as_of: Date,
+    pub as_of: &'a Value,
     pub clausemap: &'static str,
-    pub rules_sha256: &'a str,
-    pub rules: Vec<PackRef<'a>>,
+    pub rules_sha256: &'a Value,
+    pub rules: Vec<&'a Value>,
     /// Each provision's id and the SHA-256 of its text.
     pub provisions: Vec<ProvisionDigest<'a>>,
 }
@@ -411,10 +542,10 @@ pub struct ProvisionDigest<'a> {
     pub sha256: &'a str,
 }
 
-/// The context of `document.*.tera`.
-#[derive(Clone, Debug, Serialize)]
+/// The context of `document.*.tera`: each field is a top-level variable.
+#[derive(Clone, Debug)]
 pub struct DocumentMemo<'a> {
-    pub memo: MemoInfo,
+    pub memo: &'a Value,
     pub entity: EntityView<'a>,
     pub document: DocumentView<'a>,
     pub summary: Summary<'a>,
@@ -427,16 +558,123 @@ pub struct DocumentMemo<'a> {
     pub receipt: DocumentReceipt<'a>,
 }
 
-/// What every memo of one run shares: the rule set, the date, the packs' digests.
+impl DocumentMemo<'_> {
+    /// The tera context: one variable per field.
+    pub fn to_context(&self) -> Result<Context, tera::Error> {
+        let mut ctx = Context::new();
+        ctx.insert_value("memo", self.memo.clone());
+        put(&mut ctx, "entity", &self.entity)?;
+        put(&mut ctx, "document", &self.document)?;
+        put(&mut ctx, "summary", &self.summary)?;
+        put(&mut ctx, "jurisdictions", &self.jurisdictions)?;
+        put(&mut ctx, "matrix", &self.matrix)?;
+        put(&mut ctx, "regulations", &self.regulations)?;
+        put(&mut ctx, "actions", &self.actions)?;
+        put(&mut ctx, "provisions", &self.provisions)?;
+        put(&mut ctx, "receipt", &self.receipt)?;
+        Ok(ctx)
+    }
+}
+
+/// What a pack says of its regulation, as template values.
+struct PackValues {
+    regulation: Value,
+    name: Value,
+    citation: Value,
+    jurisdiction: Value,
+    jurisdiction_name: Value,
+    in_force: Value,
+    source: Value,
+    penalties: Value,
+    /// Its PackRef, not engaged and engaged.
+    refs: [Value; 2],
+}
+
+/// An agency named by a rule, with the remit and address a pack gives it.
+struct AgencyValues {
+    name: Value,
+    remit: Value,
+    url: Value,
+}
+
+/// What a finding takes from its rule, as template values: the same for every finding of one
+/// rule with one status, so built once and shared.
+struct RuleValues {
+    /// The finding these were built from, without what is particular to its provision
+    /// (`because`, `missing`, `review`): a later finding shares them only if it says the same.
+    key: Finding,
+    /// The index of its pack in the rule set.
+    pack: Option<usize>,
+    rule: Value,
+    regulation: Value,
+    citation: Value,
+    article: Value,
+    article_title: Value,
+    title: Value,
+    jurisdiction: Value,
+    jurisdiction_name: Value,
+    in_force: Value,
+    obligation: Value,
+    /// Lists of strings.
+    agencies: Value,
+    actions: Value,
+    source: Value,
+    /// The agencies, described.
+    agency_values: Vec<AgencyValues>,
+    /// The FindingRef.
+    reference: Value,
+}
+
+/// Whether two findings say the same apart from what is particular to their provision.
+fn same_rule_part(a: &Finding, b: &Finding) -> bool {
+    a.rule == b.rule
+        && a.status == b.status
+        && a.severity == b.severity
+        && a.in_force == b.in_force
+        && a.regulation == b.regulation
+        && a.citation == b.citation
+        && a.article == b.article
+        && a.title == b.title
+        && a.jurisdiction == b.jurisdiction
+        && a.obligation == b.obligation
+        && a.agencies == b.agencies
+        && a.actions == b.actions
+        && a.source == b.source
+}
+
+fn status_slot(s: Status) -> usize {
+    match s {
+        Status::Applies => 0,
+        Status::Undetermined => 1,
+        Status::Upcoming => 2,
+    }
+}
+
+/// A finding with its shared values.
+struct Shared<'f> {
+    finding: &'f Finding,
+    /// The rule's index in the rule set.
+    index: Option<usize>,
+    values: Arc<RuleValues>,
+}
+
+/// What every memo of one run shares: the rule set, the date, the packs' digests, and the
+/// template values built from them.
 pub struct Basis<'a> {
     pub set: &'a RuleSet,
     pub as_of: Date,
     pub format: &'static str,
     pub rules_sha256: String,
-    packs: Vec<PackRef<'a>>,
     /// Per rule index: whether its conditions read `recipients`/`transfers`, and
     /// `user_choices`/`consent`.
     reads: Vec<(bool, bool)>,
+    /// MemoInfo of provision memos and of document memos.
+    info: [Value; 2],
+    as_of_value: Value,
+    rules_sha256_value: Value,
+    packs: Vec<PackValues>,
+    /// Per rule index and status, built on first use.
+    rules: Vec<[OnceLock<Arc<RuleValues>>; 3]>,
 }
 
 impl<'a> Basis<'a> {
@@ -449,39 +687,63 @@ impl<'a> Basis<'a> {
                 )
             })
             .collect();
-        Basis {
+        let info = |kind| {
+            to_value(&MemoInfo {
+                kind,
+                format,
+                as_of,
+                clausemap: VERSION,
+            })
+        };
+        let rules_sha256 = set.digest();
+        let mut basis = Basis {
             set,
             as_of,
             format,
-            rules_sha256: set.digest(),
-            packs: set
-                .packs
-                .iter()
-                .map(|p| PackRef {
-                    file: &p.file,
-                    regulation: &p.regulation,
-                    sha256: &p.sha256,
-                    engaged: false,
-                })
-                .collect(),
             reads,
-        }
+            info: [info("provision"), info("document")],
+            as_of_value: Value::from(as_of.to_string()),
+            rules_sha256_value: Value::from(rules_sha256.as_str()),
+            rules_sha256,
+            packs: Vec::new(),
+            rules: (0..set.rules.len()).map(|_| Default::default()).collect(),
+        };
+        basis.packs = set
+            .packs
+            .iter()
+            .map(|p| {
+                let pack_ref = |engaged| {
+                    to_value(&PackRef {
+                        file: &p.file,
+                        regulation: &p.regulation,
+                        sha256: &p.sha256,
+                        engaged,
+                    })
+                };
+                PackValues {
+                    regulation: Value::from(p.regulation.as_str()),
+                    name: Value::from(p.name.as_str()),
+                    citation: Value::from(p.citation.as_str()),
+                    jurisdiction: Value::from(p.jurisdiction.as_str()),
+                    jurisdiction_name: Value::from(basis.jurisdiction_name(&p.jurisdiction)),
+                    in_force: Value::from(p.in_force.to_string()),
+                    source: Value::from(p.source.as_str()),
+                    penalties: Value::from(p.penalties.as_str()),
+                    refs: [pack_ref(false), pack_ref(true)],
+                }
+            })
+            .collect();
+        basis
     }
 
-    fn info(&self, kind: &'static str) -> MemoInfo {
-        MemoInfo {
-            kind,
-            format: self.format,
-            as_of: self.as_of,
-            clausemap: VERSION,
-        }
+    fn pack_index(&self, regulation: &str) -> Option<usize> {
+        self.set
+            .packs
+            .iter()
+            .position(|p| p.regulation == regulation)
     }
 
-    fn pack(&self, regulation: &str) -> Option<&'a Pack> {
-        self.set.packs.iter().find(|p| p.regulation == regulation)
-    }
-
-    fn jurisdiction_name(&self, code: &'a str) -> &'a str {
+    fn jurisdiction_name<'s>(&'s self, code: &'s str) -> &'s str {
         self.set
             .vocab
             .jurisdiction_names
@@ -489,34 +751,117 @@ impl<'a> Basis<'a> {
             .map_or(code, String::as_str)
     }
 
-    fn finding(&self, f: &'a Finding) -> FindingView<'a> {
-        let article_title = self
-            .pack(&f.regulation)
-            .and_then(|p| p.articles.get(&f.article))
+    /// The values a finding takes from its rule: shared with earlier findings of the same rule
+    /// and status when they say the same, else built for it.
+    fn shared<'f>(&self, f: &'f Finding) -> Shared<'f> {
+        let index = self.set.rule(&f.rule);
+        let slot = index
+            .and_then(|i| self.rules.get(i))
+            .map(|slots| &slots[status_slot(f.status)]);
+        let values = match slot {
+            Some(slot) => {
+                let cached = slot.get_or_init(|| Arc::new(self.rule_values(f)));
+                if same_rule_part(&cached.key, f) {
+                    cached.clone()
+                } else {
+                    Arc::new(self.rule_values(f))
+                }
+            }
+            None => Arc::new(self.rule_values(f)),
+        };
+        Shared {
+            finding: f,
+            index,
+            values,
+        }
+    }
+
+    fn rule_values(&self, f: &Finding) -> RuleValues {
+        let pack_index = self.pack_index(&f.regulation);
+        let pack: Option<&Pack> = pack_index.and_then(|i| self.set.packs.get(i));
+        let article_title = pack
+            .and_then(|p| p.articles.get(&*f.article))
             .map_or("", |a| a.title.as_str());
-        FindingView {
-            rule: &f.rule,
-            regulation: &f.regulation,
-            citation: &f.citation,
-            article: &f.article,
-            article_title,
-            title: &f.title,
-            jurisdiction: &f.jurisdiction,
-            jurisdiction_name: self.jurisdiction_name(&f.jurisdiction),
+        let mut key = f.clone();
+        key.because.clear();
+        key.missing.clear();
+        key.review = None;
+        let agency_values = f
+            .agencies
+            .iter()
+            .map(|name| {
+                let name: &str = name;
+                // The finding's own pack first, then any pack that describes the agency.
+                let described = pack
+                    .into_iter()
+                    .chain(self.set.packs.iter())
+                    .find_map(|p| p.agencies.iter().find(|a| a.name == name));
+                AgencyValues {
+                    name: Value::from(name),
+                    remit: Value::from(described.and_then(|a| a.remit.as_deref())),
+                    url: Value::from(described.and_then(|a| a.url.as_deref())),
+                }
+            })
+            .collect();
+        let mut v = RuleValues {
+            pack: pack_index,
+            rule: Value::from(&*f.rule),
+            regulation: Value::from(&*f.regulation),
+            citation: Value::from(&*f.citation),
+            article: Value::from(&*f.article),
+            article_title: Value::from(article_title),
+            title: Value::from(&*f.title),
+            jurisdiction: Value::from(&*f.jurisdiction),
+            jurisdiction_name: Value::from(self.jurisdiction_name(&f.jurisdiction)),
+            in_force: Value::from(f.in_force.map(|d| d.to_string())),
+            obligation: Value::from(&*f.obligation),
+            agencies: strings(&f.agencies[..]),
+            actions: strings(&f.actions[..]),
+            source: Value::from(&*f.source),
+            agency_values,
+            reference: Value::none(),
+            key,
+        };
+        v.reference = to_value(&FindingRef {
+            rule: &v.rule,
+            regulation: &v.regulation,
+            citation: &v.citation,
+            title: &v.title,
+            jurisdiction: &v.jurisdiction,
             severity: f.severity,
             status: f.status,
-            in_force: f.in_force,
-            obligation: &f.obligation,
-            agencies: &f.agencies,
-            actions: &f.actions,
+            in_force: &v.in_force,
+            obligation: &v.obligation,
+        });
+        v
+    }
+
+    fn finding<'s>(&self, s: &'s Shared<'_>) -> FindingView<'s> {
+        let v = &*s.values;
+        let f = s.finding;
+        FindingView {
+            rule: &v.rule,
+            regulation: &v.regulation,
+            citation: &v.citation,
+            article: &v.article,
+            article_title: &v.article_title,
+            title: &v.title,
+            jurisdiction: &v.jurisdiction,
+            jurisdiction_name: &v.jurisdiction_name,
+            severity: f.severity,
+            status: f.status,
+            in_force: &v.in_force,
+            obligation: &v.obligation,
+            agencies: &v.agencies,
+            actions: &v.actions,
             because: &f.because,
             missing: &f.missing,
-            source: &f.source,
+            source: &v.source,
             review: f.review.as_ref(),
         }
     }
 
-    fn flag(&self, f: &'a Flag) -> FlagView<'a> {
+    fn flag<'s>(&'s self, f: &'s Flag) -> FlagView<'s> {
         FlagView {
             jurisdiction: &f.jurisdiction,
             jurisdiction_name: self.jurisdiction_name(&f.jurisdiction),
@@ -527,47 +872,20 @@ impl<'a> Basis<'a> {
         }
     }
 
-    /// The agencies named by these findings, with the remit their packs give them.
-    fn agencies(&self, findings: &[&'a Finding]) -> Vec<AgencyView<'a>> {
-        let mut out: Vec<AgencyView<'a>> = Vec::new();
-        for f in findings {
-            for name in &f.agencies {
-                if let Some(a) = out.iter_mut().find(|a| a.name == name) {
-                    if !a.regulations.contains(&f.regulation.as_str()) {
-                        a.regulations.push(&f.regulation);
-                    }
-                    continue;
-                }
-                // The finding's own pack first, then any pack that describes the agency.
-                let described = self
-                    .pack(&f.regulation)
-                    .into_iter()
-                    .chain(self.set.packs.iter())
-                    .find_map(|p| p.agencies.iter().find(|a| &a.name == name));
-                out.push(AgencyView {
-                    name,
-                    remit: described.and_then(|a| a.remit.as_deref()),
-                    url: described.and_then(|a| a.url.as_deref()),
-                    regulations: vec![&f.regulation],
-                });
-            }
-        }
-        out
+    /// PackRef of every pack, engaged when one of these findings comes from it.
+    fn packs_used(&self, findings: &[&Finding]) -> Vec<&Value> {
+        self.set
+            .packs
+            .iter()
+            .zip(&self.packs)
+            .map(|(p, v)| {
+                let engaged = findings.iter().any(|f| p.regulation == *f.regulation);
+                &v.refs[usize::from(engaged)]
+            })
+            .collect()
     }
 
-    fn packs_used(&self, findings: impl Iterator<Item = &'a Finding>) -> Vec<PackRef<'a>> {
-        let mut packs = self.packs.clone();
-        for f in findings {
-            for p in packs.iter_mut() {
-                if p.regulation == f.regulation {
-                    p.engaged = true;
-                }
-            }
-        }
-        packs
-    }
-
-    fn term(&self, attribute: &str, value: &'a str) -> Term<'a> {
+    fn term<'s>(&'s self, attribute: &str, value: &'s str) -> Term<'s> {
         let vocab = &self.set.vocab;
         let label = vocab
             .attribute(attribute)
@@ -589,7 +907,7 @@ impl<'a> Basis<'a> {
         Term { value, label }
     }
 
-    fn terms(&self, attrs: Option<&'a Map<String, Json>>, attribute: &str) -> Vec<Term<'a>> {
+    fn terms<'s>(&'s self, attrs: Option<&'s Map<String, Json>>, attribute: &str) -> Vec<Term<'s>> {
         match attrs.and_then(|a| a.get(attribute)) {
             Some(Json::Array(items)) => items
                 .iter()
@@ -601,7 +919,7 @@ impl<'a> Basis<'a> {
         }
     }
 
-    fn categories(&self, attrs: Option<&'a Map<String, Json>>) -> Vec<Category<'a>> {
+    fn categories<'s>(&'s self, attrs: Option<&'s Map<String, Json>>) -> Vec<Category<'s>> {
         let Some(attrs) = attrs else {
             return Vec::new();
         };
@@ -618,6 +936,101 @@ impl<'a> Basis<'a> {
             .filter(|c| !c.values.is_empty())
             .collect()
     }
+
+    /// The regulations these findings engage, in first-seen order, each with its articles.
+    fn regulations<'s>(&'s self, findings: &[&'s Shared<'_>]) -> Vec<RegulationView<'s>> {
+        let mut out: Vec<RegulationView<'s>> = Vec::new();
+        for s in findings {
+            let (f, v) = (s.finding, &*s.values);
+            let Some(pack) = v.pack.and_then(|i| self.packs.get(i).map(|p| (i, p))) else {
+                continue;
+            };
+            let i = match out.iter().position(|r| r.pack == pack.0) {
+                Some(i) => i,
+                None => {
+                    let p = pack.1;
+                    out.push(RegulationView {
+                        regulation: &p.regulation,
+                        name: &p.name,
+                        citation: &p.citation,
+                        jurisdiction: &p.jurisdiction,
+                        jurisdiction_name: &p.jurisdiction_name,
+                        in_force: &p.in_force,
+                        source: &p.source,
+                        penalties: &p.penalties,
+                        severity: f.severity,
+                        status: f.status,
+                        articles: Vec::new(),
+                        agencies: Vec::new(),
+                        pack: pack.0,
+                    });
+                    out.len() - 1
+                }
+            };
+            let r = &mut out[i];
+            r.severity = r.severity.max(f.severity);
+            r.status = stronger(r.status, f.status);
+            match r.articles.iter_mut().find(|a| *a.article == v.article) {
+                Some(a) => a.findings.push(&v.reference),
+                None => r.articles.push(ArticleView {
+                    article: &v.article,
+                    citation: &v.citation,
+                    title: &v.article_title,
+                    source: &v.source,
+                    findings: vec![&v.reference],
+                }),
+            }
+        }
+        for r in out.iter_mut() {
+            let own: Vec<&Shared<'_>> = findings
+                .iter()
+                .copied()
+                .filter(|s| s.values.pack == Some(r.pack))
+                .collect();
+            r.agencies = agencies(&own);
+        }
+        out
+    }
+}
+
+/// A list of strings (a finding's agencies or actions, `String` or shared text).
+fn strings<S: std::ops::Deref<Target = str>>(items: &[S]) -> Value {
+    Value::from(
+        items
+            .iter()
+            .map(|s| Value::from(&**s))
+            .collect::<Vec<Value>>(),
+    )
+}
+
+/// A serializable value as a tera value.
+// INVARIANT: only plain data goes in (strings, numbers, dates, lists, structs), which tera's
+// serializer always converts; it fails only on map keys that are not scalars.
+fn to_value<T: Serialize + ?Sized>(value: &T) -> Value {
+    Value::try_from_serializable(value).unwrap_or_else(|_| Value::none())
+}
+
+/// The agencies named by these findings, with the remit their packs give them.
+fn agencies<'s>(findings: &[&'s Shared<'_>]) -> Vec<AgencyView<'s>> {
+    let mut out: Vec<AgencyView<'s>> = Vec::new();
+    for s in findings {
+        let v = &*s.values;
+        for a in &v.agency_values {
+            if let Some(seen) = out.iter_mut().find(|seen| *seen.name == a.name) {
+                if !seen.regulations.contains(&&v.regulation) {
+                    seen.regulations.push(&v.regulation);
+                }
+                continue;
+            }
+            out.push(AgencyView {
+                name: &a.name,
+                remit: &a.remit,
+                url: &a.url,
+                regulations: vec![&v.regulation],
+            });
+        }
+    }
+    out
 }
 
 /// Whether rule `i`'s conditions (or those of the fact rules it uses) read one of `names`.
@@ -664,33 +1077,17 @@ fn stronger(a: Status, b: Status) -> Status {
     }
 }
 
-fn finding_ref(f: &Finding) -> FindingRef<'_> {
-    FindingRef {
-        rule: &f.rule,
-        regulation: &f.regulation,
-        citation: &f.citation,
-        title: &f.title,
-        jurisdiction: &f.jurisdiction,
-        severity: f.severity,
-        status: f.status,
-        in_force: f.in_force,
-        obligation: &f.obligation,
-    }
-}
-
-fn push_unique<'a>(list: &mut Vec<&'a str>, item: &'a str) {
-    if !list.contains(&item) {
-        list.push(item);
-    }
-}
-
 /// Merge the actions of findings: one entry per action text, gravest first.
-fn actions<'a>(findings: &[(&'a str, &'a Finding)]) -> Vec<ActionView<'a>> {
-    let mut out: Vec<ActionView<'a>> = Vec::new();
-    let mut index: BTreeMap<&'a str, usize> = BTreeMap::new();
-    for (provision, f) in findings {
-        for text in &f.actions {
-            let i = *index.entry(text.as_str()).or_insert_with(|| {
+fn actions<'s>(findings: &[(&'s str, &'s Shared<'_>)]) -> Vec<ActionView<'s>> {
+    let mut out: Vec<ActionView<'s>> = Vec::new();
+    let mut index: BTreeMap<&'s str, usize> = BTreeMap::new();
+    for (provision, s) in findings {
+        let (f, v) = (s.finding, &*s.values);
+        for text in v.actions.as_array().unwrap_or_default() {
+            let Some(key) = text.as_str() else {
+                continue;
+            };
+            let i = *index.entry(key).or_insert_with(|| {
                 out.push(ActionView {
                     text,
                     severity: f.severity,
@@ -703,9 +1100,11 @@ fn actions<'a>(findings: &[(&'a str, &'a Finding)]) -> Vec<ActionView<'a>> {
             let a = &mut out[i];
             a.severity = a.severity.max(f.severity);
             a.status = stronger(a.status, f.status);
-            push_unique(&mut a.citations, &f.citation);
-            if !provision.is_empty() {
-                push_unique(&mut a.provisions, provision);
+            if !a.citations.contains(&&v.citation) {
+                a.citations.push(&v.citation);
+            }
+            if !provision.is_empty() && !a.provisions.contains(provision) {
+                a.provisions.push(provision);
             }
         }
     }
@@ -752,109 +1151,50 @@ fn document(doc: &Document) -> DocumentView<'_> {
     }
 }
 
-/// The regulations these findings engage, in first-seen order, each with its articles.
-fn regulations<'a>(basis: &Basis<'a>, findings: &[&'a Finding]) -> Vec<RegulationView<'a>> {
-    let mut out: Vec<RegulationView<'a>> = Vec::new();
-    for f in findings {
-        let Some(pack) = basis.pack(&f.regulation) else {
-            continue;
-        };
-        let i = match out.iter().position(|r| r.pack.regulation == f.regulation) {
-            Some(i) => i,
-            None => {
-                out.push(RegulationView {
-                    pack: PackHeader {
-                        regulation: &pack.regulation,
-                        name: &pack.name,
-                        citation: &pack.citation,
-                        jurisdiction: &pack.jurisdiction,
-                        jurisdiction_name: basis.jurisdiction_name(&pack.jurisdiction),
-                        in_force: pack.in_force,
-                        source: &pack.source,
-                        penalties: &pack.penalties,
-                    },
-                    severity: f.severity,
-                    status: f.status,
-                    articles: Vec::new(),
-                    agencies: Vec::new(),
-                });
-                out.len() - 1
-            }
-        };
-        let r = &mut out[i];
-        r.severity = r.severity.max(f.severity);
-        r.status = stronger(r.status, f.status);
-        let view = finding_ref(f);
-        match r.articles.iter_mut().find(|a| a.article == f.article) {
-            Some(a) => a.findings.push(view),
-            None => {
-                let article = pack.articles.get(&f.article);
-                r.articles.push(ArticleView {
-                    article: &f.article,
-                    citation: &f.citation,
-                    title: article.map_or("", |a| a.title.as_str()),
-                    source: &f.source,
-                    findings: vec![view],
-                });
-            }
-        }
-    }
-    for r in out.iter_mut() {
-        let own: Vec<&Finding> = findings
-            .iter()
-            .copied()
-            .filter(|f| f.regulation == r.pack.regulation)
-            .collect();
-        r.agencies = basis.agencies(&own);
-    }
-    out
-}
-
 /// The context of one provision's memo.
-pub fn provision_memo<'a>(
-    basis: &'a Basis<'a>,
-    doc: &'a Document,
-    provision: &'a Provision,
-    outcome: &'a Outcome,
-) -> ProvisionMemo<'a> {
-    let set = basis.set;
+pub fn provision_memo(
+    basis: &Basis<'_>,
+    doc: &Document,
+    provision: &Provision,
+    outcome: &Outcome,
+) -> Result<Context, tera::Error> {
+    let shared: Vec<Shared<'_>> = outcome.findings.iter().map(|f| basis.shared(f)).collect();
+    let all: Vec<&Shared<'_>> = shared.iter().collect();
     let findings: Vec<&Finding> = outcome.findings.iter().collect();
     let attrs = provision.attributes.as_ref();
-    let rests_on = |pick: fn(&(bool, bool)) -> bool| -> Vec<FindingRef<'a>> {
-        outcome
-            .findings
+    let rests_on = |pick: fn(&(bool, bool)) -> bool| -> Vec<&Value> {
+        shared
             .iter()
-            .filter(|f| {
-                set.rule(&f.rule)
-                    .and_then(|i| basis.reads.get(i))
-                    .is_some_and(pick)
-            })
-            .map(finding_ref)
+            .filter(|s| s.index.and_then(|i| basis.reads.get(i)).is_some_and(pick))
+            .map(|s| &s.values.reference)
             .collect()
     };
     let severity = outcome.severity;
-    let reasons = outcome
-        .findings
+    let reasons = shared
         .iter()
-        .filter(|f| f.status == Status::Applies && Some(f.severity) == severity)
-        .map(finding_ref)
+        .filter(|s| s.finding.status == Status::Applies && Some(s.finding.severity) == severity)
+        .map(|s| &s.values.reference)
         .collect();
-    let mut unknowns: Vec<Unknown<'a>> = Vec::new();
-    for f in &outcome.findings {
-        for m in &f.missing {
+    let mut unknowns: Vec<Unknown<'_>> = Vec::new();
+    for s in &shared {
+        for m in &s.finding.missing {
             match unknowns.iter_mut().find(|u| u.fact == m) {
-                Some(u) => push_unique(&mut u.citations, &f.citation),
+                Some(u) => {
+                    if !u.citations.contains(&&s.values.citation) {
+                        u.citations.push(&s.values.citation);
+                    }
+                }
                 None => unknowns.push(Unknown {
                     fact: m,
-                    citations: vec![&f.citation],
+                    citations: vec![&s.values.citation],
                 }),
             }
         }
     }
     // One provision: its actions need not say which provisions they concern.
-    let with_provision: Vec<(&str, &Finding)> = outcome.findings.iter().map(|f| ("", f)).collect();
+    let with_provision: Vec<(&str, &Shared<'_>)> = shared.iter().map(|s| ("", s)).collect();
     ProvisionMemo {
-        memo: basis.info("provision"),
+        memo: &basis.info[0],
         entity: entity(doc),
         document: document(doc),
         provision: ProvisionView {
@@ -875,8 +1215,8 @@ pub fn provision_memo<'a>(
             reasons,
             counts: severity_counts(&findings, &[]),
         },
-        regulations: regulations(basis, &findings),
-        findings: outcome.findings.iter().map(|f| basis.finding(f)).collect(),
+        regulations: basis.regulations(&all),
+        findings: shared.iter().map(|s| basis.finding(s)).collect(),
         flags: outcome.flags.iter().map(|f| basis.flag(f)).collect(),
         contracts: Contracts {
             recipients: basis.terms(attrs, "recipients"),
@@ -884,7 +1224,7 @@ pub fn provision_memo<'a>(
             findings: rests_on(|r| r.0),
         },
         actions: actions(&with_provision),
-        agencies: basis.agencies(&findings),
+        agencies: agencies(&all),
         choices: Choices {
             offered: basis.terms(attrs, "user_choices"),
             consent: basis.terms(attrs, "consent").into_iter().next(),
@@ -899,35 +1239,43 @@ pub fn provision_memo<'a>(
             captured: doc.meta.captured.as_deref(),
             updated: doc.meta.updated.as_deref(),
             sha256: &provision.sha256,
-            as_of: basis.as_of,
+            as_of: &basis.as_of_value,
             clausemap: VERSION,
-            rules_sha256: &basis.rules_sha256,
-            rules: basis.packs_used(outcome.findings.iter()),
+            rules_sha256: &basis.rules_sha256_value,
+            rules: basis.packs_used(&findings),
         },
     }
+    .to_context()
 }
 
 /// The context of a document's memo.
-pub fn document_memo<'a>(
-    basis: &'a Basis<'a>,
-    doc: &'a Document,
-    outcomes: &'a [Outcome],
-) -> DocumentMemo<'a> {
-    let all: Vec<(&str, &Finding)> = outcomes
+pub fn document_memo(
+    basis: &Basis<'_>,
+    doc: &Document,
+    outcomes: &[Outcome],
+) -> Result<Context, tera::Error> {
+    // Per provision, its findings with their shared values.
+    let shared: Vec<Vec<Shared<'_>>> = outcomes
         .iter()
-        .flat_map(|o| o.findings.iter().map(move |f| (o.id.as_str(), f)))
+        .map(|o| o.findings.iter().map(|f| basis.shared(f)).collect())
         .collect();
-    let findings: Vec<&Finding> = all.iter().map(|(_, f)| *f).collect();
+    let all: Vec<(&str, &Shared<'_>)> = outcomes
+        .iter()
+        .zip(&shared)
+        .flat_map(|(o, s)| s.iter().map(move |s| (o.id.as_str(), s)))
+        .collect();
+    let every: Vec<&Shared<'_>> = all.iter().map(|(_, s)| *s).collect();
+    let findings: Vec<&Finding> = every.iter().map(|s| s.finding).collect();
     let severities: Vec<Option<Severity>> = outcomes.iter().map(|o| o.severity).collect();
 
     // Jurisdictions: every flagged code, by code.
-    let mut by_j: BTreeMap<&str, JurisdictionSummary<'a>> = BTreeMap::new();
+    let mut by_j: BTreeMap<&str, JurisdictionSummary<'_>> = BTreeMap::new();
     for o in outcomes {
         for flag in &o.flags {
             let count = o
                 .findings
                 .iter()
-                .filter(|f| f.jurisdiction == flag.jurisdiction)
+                .filter(|f| *f.jurisdiction == *flag.jurisdiction)
                 .count();
             let s = by_j
                 .entry(flag.jurisdiction.as_str())
@@ -949,14 +1297,16 @@ pub fn document_memo<'a>(
             s.provisions += 1;
             s.findings += count;
             for r in &flag.regulations {
-                push_unique(&mut s.regulations, r);
+                if !s.regulations.contains(&r.as_str()) {
+                    s.regulations.push(r);
+                }
             }
         }
     }
     for s in by_j.values_mut() {
         s.regulations.sort_unstable();
     }
-    let jurisdictions: Vec<JurisdictionView<'a>> = by_j
+    let jurisdictions: Vec<JurisdictionView<'_>> = by_j
         .values()
         .map(|s| JurisdictionView {
             code: s.jurisdiction,
@@ -965,20 +1315,25 @@ pub fn document_memo<'a>(
         .collect();
 
     // The gravest findings: applies first, then severity, one entry per rule.
-    let mut ranked: Vec<&(&str, &Finding)> = all.iter().collect();
+    let mut ranked: Vec<&(&str, &Shared<'_>)> = all.iter().collect();
     ranked.sort_by(|a, b| {
-        status_rank(b.1.status)
-            .cmp(&status_rank(a.1.status))
-            .then(b.1.severity.cmp(&a.1.severity))
+        let (a, b) = (a.1.finding, b.1.finding);
+        status_rank(b.status)
+            .cmp(&status_rank(a.status))
+            .then(b.severity.cmp(&a.severity))
     });
-    let mut gravest: Vec<Gravest<'a>> = Vec::new();
-    for (p, f) in &ranked {
-        if let Some(g) = gravest.iter_mut().find(|g| g.finding.rule == f.rule) {
-            push_unique(&mut g.provisions, p);
+    let mut gravest: Vec<Gravest<'_>> = Vec::new();
+    for (p, s) in &ranked {
+        let rule: &str = &s.finding.rule;
+        if let Some(g) = gravest.iter_mut().find(|g| g.rule == rule) {
+            if !g.provisions.contains(p) {
+                g.provisions.push(p);
+            }
         } else if gravest.len() < 3 {
             gravest.push(Gravest {
-                finding: finding_ref(f),
+                finding: &s.values.reference,
                 provisions: vec![p],
+                rule,
             });
         }
     }
@@ -1006,37 +1361,47 @@ pub fn document_memo<'a>(
         })
         .collect();
 
-    let regulations = regulations(basis, &findings)
+    let regulations = basis
+        .regulations(&every)
         .into_iter()
         .map(|r| {
             let provisions = outcomes
                 .iter()
-                .filter_map(|o| {
-                    let own: Vec<&Finding> = o
-                        .findings
-                        .iter()
-                        .filter(|f| f.regulation == r.pack.regulation)
-                        .collect();
-                    let first = own.first()?;
-                    let mut citations = Vec::new();
-                    for f in &own {
-                        push_unique(&mut citations, &f.citation);
+                .zip(&shared)
+                .filter_map(|(o, s)| {
+                    let own: Vec<&Shared<'_>> =
+                        s.iter().filter(|s| s.values.pack == Some(r.pack)).collect();
+                    let first = own.first()?.finding;
+                    let mut citations: Vec<&Value> = Vec::new();
+                    for s in &own {
+                        if !citations.contains(&&s.values.citation) {
+                            citations.push(&s.values.citation);
+                        }
                     }
                     Some(Engagement {
                         id: &o.id,
                         title: &o.title,
                         severity: own
                             .iter()
-                            .map(|f| f.severity)
+                            .map(|s| s.finding.severity)
                             .max()
                             .unwrap_or(first.severity),
-                        status: own.iter().fold(first.status, |s, f| stronger(s, f.status)),
+                        status: own
+                            .iter()
+                            .fold(first.status, |st, s| stronger(st, s.finding.status)),
                         citations,
                     })
                 })
                 .collect();
             DocRegulation {
-                pack: r.pack,
+                regulation: r.regulation,
+                name: r.name,
+                citation: r.citation,
+                jurisdiction: r.jurisdiction,
+                jurisdiction_name: r.jurisdiction_name,
+                in_force: r.in_force,
+                source: r.source,
+                penalties: r.penalties,
                 severity: r.severity,
                 status: r.status,
                 provisions,
@@ -1046,7 +1411,7 @@ pub fn document_memo<'a>(
         .collect();
 
     DocumentMemo {
-        memo: basis.info("document"),
+        memo: &basis.info[1],
         entity: entity(doc),
         document: document(doc),
         summary: Summary {
@@ -1068,14 +1433,15 @@ pub fn document_memo<'a>(
         provisions: outcomes
             .iter()
             .zip(&doc.provisions)
-            .map(|(o, p)| ProvisionSummary {
+            .zip(&shared)
+            .map(|((o, p), s)| ProvisionSummary {
                 id: &o.id,
                 title: &o.title,
                 text: &p.text,
                 severity: o.severity,
                 sha256: &o.sha256,
                 flags: o.flags.iter().map(|f| basis.flag(f)).collect(),
-                findings: o.findings.iter().map(finding_ref).collect(),
+                findings: s.iter().map(|s| &s.values.reference).collect(),
                 errors: &o.errors,
             })
             .collect(),
@@ -1085,10 +1451,10 @@ pub fn document_memo<'a>(
             source_url: &doc.meta.url,
             captured: doc.meta.captured.as_deref(),
             updated: doc.meta.updated.as_deref(),
-            as_of: basis.as_of,
+            as_of: &basis.as_of_value,
             clausemap: VERSION,
-            rules_sha256: &basis.rules_sha256,
-            rules: basis.packs_used(findings.iter().copied()),
+            rules_sha256: &basis.rules_sha256_value,
+            rules: basis.packs_used(&findings),
             provisions: outcomes
                 .iter()
                 .map(|o| ProvisionDigest {
@@ -1098,4 +1464,5 @@ pub fn document_memo<'a>(
                 .collect(),
         },
     }
+    .to_context()
 }

@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use serde::Serialize;
-use tera::{Context, ErrorKind, Kwargs, State, Tera};
+use tera::{ArgFromValue, Context, ErrorKind, Kwargs, State, Tera, TeraResult, Value};
 
 use crate::error::Problem;
 use crate::source::{Source, Span};
@@ -25,8 +25,8 @@ mod embedded {
 /// The name the built-in templates go by in messages.
 pub const BUILTIN_DIR: &str = "templates";
 
-/// The largest template file read, in bytes.
-pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+/// The largest template file read, in bytes, by default (the limit `template-bytes`).
+pub const MAX_TEMPLATE_BYTES: u64 = crate::limits::DEFAULT.template_bytes;
 
 /// Parsed templates, ready to render.
 pub struct Templates {
@@ -109,8 +109,18 @@ impl Templates {
             )
             .help("this is a bug in clausemap; please report it")
         })?;
+        self.render_context_to(name, &context, out)
+    }
+
+    /// Render template `name` with a context already built, appending to `out`.
+    pub fn render_context_to(
+        &self,
+        name: &str,
+        context: &Context,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Problem> {
         self.tera
-            .render_to(name, &context, out)
+            .render_to(name, context, out)
             .map_err(|e| self.problem(&e, Some(name)))
     }
 
@@ -169,7 +179,7 @@ impl Templates {
                 let help = if detail.starts_with("Circular") {
                     "a template includes or extends itself, directly or through others: break the loop"
                 } else if detail.contains("recursion depth") {
-                    "a component calls itself without end: give the recursion a condition that stops it (the depth limit is fixed)"
+                    "a component calls itself without end: give the recursion a condition that stops it (the limit, `template-depth`, is the template engine's own and cannot be raised)"
                 } else {
                     "fix the template; docs/templates.md lists every field of the context"
                 };
@@ -227,8 +237,13 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, Source)>, Problem> {
         if real.parent() != Some(root.as_path()) {
             return Err(refuse("outside the template directory"));
         }
-        if meta.len() > MAX_TEMPLATE_BYTES {
-            return Err(refuse("larger than 1 MiB"));
+        let limit = crate::limits::get().template_bytes;
+        if meta.len() > limit {
+            return Err(refuse(&format!(
+                "over the `template-bytes` limit of {}",
+                crate::limits::show_bytes(limit)
+            ))
+            .help(crate::limits::how_to_raise("template-bytes")));
         }
         let source = crate::model::read_source(&real).map_err(|p| p.in_file(shown.clone()))?;
         out.push((name, Source::new(shown, source.text)));
@@ -241,25 +256,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, Source)>, Problem> {
 /// An underscore inside a word is left alone: Markdown does not read it as emphasis.
 pub fn md_escape(text: &str) -> String {
     // Most text needs nothing: copy it whole.
-    if !text.bytes().any(|b| {
-        matches!(
-            b,
-            b'\\'
-                | b'`'
-                | b'*'
-                | b'_'
-                | b'['
-                | b']'
-                | b'<'
-                | b'>'
-                | b'|'
-                | b'#'
-                | b'~'
-                | b'\r'
-                | b'\n'
-                | b'\t'
-        )
-    }) {
+    if !needs_md_escape(text) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -293,6 +290,29 @@ pub fn md_escape(text: &str) -> String {
     out
 }
 
+/// Whether [`md_escape`] would change `text`.
+fn needs_md_escape(text: &str) -> bool {
+    text.bytes().any(|b| {
+        matches!(
+            b,
+            b'\\'
+                | b'`'
+                | b'*'
+                | b'_'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'|'
+                | b'#'
+                | b'~'
+                | b'\r'
+                | b'\n'
+                | b'\t'
+        )
+    })
+}
+
 /// An address fit for a link: `http` and `https` only (no `javascript:` or `file:`), with
 /// characters that could end a Markdown autolink or an HTML attribute percent-encoded.
 /// Anything else gives the empty string, and templates then print no link.
@@ -304,7 +324,7 @@ pub fn link(url: &str) -> String {
     }
     let mut out = String::with_capacity(url.len());
     for b in url.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&()*+,;=%".contains(&b) {
+        if link_byte(b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -313,12 +333,39 @@ pub fn link(url: &str) -> String {
     out
 }
 
-fn link_filter(url: &str, _: Kwargs, _: &State) -> String {
-    link(url)
+/// A byte [`link`] keeps as it is.
+fn link_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&()*+,;=%".contains(&b)
 }
 
-fn md_filter(text: &str, _: Kwargs, _: &State) -> String {
-    md_escape(text)
+/// The string a filter was given; anything else is the error tera gives a `&str` filter.
+fn filter_text(value: &Value) -> TeraResult<&str> {
+    <&str as ArgFromValue>::from_value(value)
+}
+
+// The filters hand back the value they were given when it needs no change (the common case),
+// saving two copies of the text per call; a value marked safe is copied so that the result is
+// an ordinary string, as before.
+
+fn link_filter(value: &Value, _: Kwargs, _: &State) -> TeraResult<Value> {
+    let url = filter_text(value)?;
+    let scheme = |p: &str| {
+        url.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
+    let unchanged = (scheme("https://") || scheme("http://")) && url.bytes().all(link_byte);
+    if unchanged && !value.is_safe() {
+        return Ok(value.clone());
+    }
+    Ok(Value::from(link(url)))
+}
+
+fn md_filter(value: &Value, _: Kwargs, _: &State) -> TeraResult<Value> {
+    let text = filter_text(value)?;
+    if !needs_md_escape(text) && !value.is_safe() {
+        return Ok(value.clone());
+    }
+    Ok(Value::from(md_escape(text)))
 }
 
 /// Markdown-escape a block and quote it: every line starts with `> `, blank lines stay
