@@ -272,6 +272,8 @@ pub fn compile(sources: Vec<Source>) -> Result<RuleSet, Vec<Problem>> {
             corpus_mapping,
             index,
             classifier_cache: Default::default(),
+            parts_cache: Default::default(),
+            program_cache: Default::default(),
         }),
         Err(cycles) => {
             for cycle in cycles {

@@ -45,11 +45,12 @@ pub fn run(cli: Cli) -> Exit {
                     return Exit::Usage;
                 }
             };
-            emit(&crate::synth::provisions_jsonl(
+            emit(&crate::synth::provisions_jsonl_with(
                 &set,
                 a.provisions,
                 a.per_document,
                 a.seed,
+                a.profile,
             ));
             Ok(Exit::Ok)
         }
@@ -108,6 +109,76 @@ fn output_error(e: &io::Error) -> Vec<Problem> {
     )]
 }
 
+/// Whether a path names a JSON Lines file (read line by line).
+fn is_jsonl(path: &Path) -> bool {
+    let lower = path.display().to_string().to_lowercase();
+    lower.ends_with(".jsonl") || lower.ends_with(".ndjson")
+}
+
+/// The document on line `n` of a JSON Lines file (`None` for a blank line). A line that is not
+/// UTF-8, not JSON or not a document still becomes a document, whose error says why.
+fn jsonl_document(
+    set: &RuleSet,
+    line_source: &Source,
+    n: usize,
+    mut line: Vec<u8>,
+) -> Result<Option<Document>, Problem> {
+    let name = &line_source.name;
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    let line = match String::from_utf8(line) {
+        Ok(l) => l,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let mut doc = Document {
+                file: name.to_string(),
+                ..Document::default()
+            };
+            doc.meta.id = format!("{name}:{n}");
+            doc.provisions.push(crate::model::Provision {
+                id: format!("line {n}"),
+                errors: vec![format!(
+                    "line {n} is not valid UTF-8 (at byte {} of the line): save the file as UTF-8",
+                    at + 1
+                )],
+                ..Default::default()
+            });
+            return Ok(Some(doc));
+        }
+    };
+    let mut doc = match model::parse_jsonl_line(line_source, n, &line) {
+        Ok(Some(doc)) => doc,
+        Ok(None) => return Ok(None),
+        Err(_) => {
+            let mut doc = Document {
+                file: name.to_string(),
+                ..Document::default()
+            };
+            let err = model::parse_json(&line).err();
+            let what = err.map(|e| e.to_string()).unwrap_or_default();
+            doc.meta.id = format!("{name}:{n}");
+            doc.provisions.push(crate::model::Provision {
+                id: format!("line {n}"),
+                errors: vec![format!(
+                    "line {n} is not valid JSON: {what} (a JSON Lines file holds one whole document per line)"
+                )],
+                ..Default::default()
+            });
+            doc
+        }
+    };
+    // A line that is not a document at all is named by its line, like a broken line.
+    if doc.meta.fields.is_empty()
+        && doc.provisions.len() == 1
+        && doc.provisions[0].id == model::DOCUMENT_PLACEHOLDER
+    {
+        doc.meta.id = format!("{name}:{n}");
+    }
+    crate::classify_support::fill(set, &mut doc)?;
+    Ok(Some(doc))
+}
+
 /// Read the documents of one input; JSON Lines is read line by line, with `each` called per
 /// document, so memory stays bounded.
 pub fn for_each_document(
@@ -128,75 +199,16 @@ pub fn for_each_document(
         }
         return Ok(Ok(()));
     }
-    let lower = name.to_lowercase();
-    if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
+    if is_jsonl(path) {
         let file = std::fs::File::open(path).map_err(|e| model::io_problem(&name, &e))?;
         let reader = io::BufReader::with_capacity(1 << 20, file);
         // Lines are parsed on their own; errors name the file, so one source serves them all.
         let line_source = Source::new(name.as_str(), "");
         for (n, line) in reader.split(b'\n').enumerate() {
-            let mut line = line.map_err(|e| model::io_problem(&name, &e))?;
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            // A line that is not UTF-8 is kept, like a line that is not JSON, rather than
-            // ending the whole file.
-            let line = match String::from_utf8(line) {
-                Ok(l) => l,
-                Err(e) => {
-                    let at = e.utf8_error().valid_up_to();
-                    let mut doc = Document {
-                        file: name.clone(),
-                        ..Document::default()
-                    };
-                    doc.meta.id = format!("{name}:{}", n + 1);
-                    doc.provisions.push(crate::model::Provision {
-                        id: format!("line {}", n + 1),
-                        errors: vec![format!(
-                            "line {} is not valid UTF-8 (at byte {} of the line): save the file as UTF-8",
-                            n + 1,
-                            at + 1
-                        )],
-                        ..Default::default()
-                    });
-                    if let Err(e) = each(doc) {
-                        return Ok(Err(e));
-                    }
-                    continue;
-                }
+            let line = line.map_err(|e| model::io_problem(&name, &e))?;
+            let Some(doc) = jsonl_document(set, &line_source, n + 1, line)? else {
+                continue;
             };
-            let doc = match model::parse_jsonl_line(&line_source, n + 1, &line) {
-                Ok(Some(doc)) => doc,
-                Ok(None) => continue,
-                Err(_) => {
-                    // A broken line still counts: it becomes a document whose error says why.
-                    let mut doc = Document {
-                        file: name.clone(),
-                        ..Document::default()
-                    };
-                    let err = model::parse_json(&line).err();
-                    let what = err.map(|e| e.to_string()).unwrap_or_default();
-                    doc.meta.id = format!("{name}:{}", n + 1);
-                    doc.provisions.push(crate::model::Provision {
-                        id: format!("line {}", n + 1),
-                        errors: vec![format!(
-                            "line {} is not valid JSON: {what} (a JSON Lines file holds one whole document per line)",
-                            n + 1
-                        )],
-                        ..Default::default()
-                    });
-                    doc
-                }
-            };
-            let mut doc = doc;
-            // A line that is not a document at all is named by its line, like a broken line.
-            if doc.meta.fields.is_empty()
-                && doc.provisions.len() == 1
-                && doc.provisions[0].id == model::DOCUMENT_PLACEHOLDER
-            {
-                doc.meta.id = format!("{name}:{}", n + 1);
-            }
-            crate::classify_support::fill(set, &mut doc)?;
             if let Err(e) = each(doc) {
                 return Ok(Err(e));
             }
@@ -248,7 +260,7 @@ pub fn check_jurisdictions(set: &RuleSet, codes: &[String]) -> Result<(), Vec<Pr
 }
 
 /// How many provisions are read before a batch is evaluated (bounds memory with --jobs).
-const BATCH_PROVISIONS: usize = 4096;
+const BATCH_PROVISIONS: usize = 1024;
 
 /// A pool of `jobs` threads (0: one per core).
 fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, Vec<Problem>> {
@@ -268,27 +280,43 @@ fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, Vec<Problem>> {
         })
 }
 
-/// Evaluate a batch of documents, on the pool's threads when it has more than one; the
-/// outcomes come back in input order.
-fn evaluate_batch(
+/// Run `each` over a batch, on the pool's threads when it has more than one; the results come
+/// back in input order.
+fn over_batch<T: Send, R: Send>(
     pool: &rayon::ThreadPool,
-    set: &RuleSet,
-    docs: &[Document],
-    as_of: Date,
-) -> Vec<Vec<Outcome>> {
+    items: Vec<T>,
+    each: impl Fn(T) -> R + Sync + Send,
+) -> Vec<R> {
     use rayon::prelude::*;
-    if pool.current_num_threads() <= 1 || docs.len() <= 1 {
-        return docs
-            .iter()
-            .map(|d| eval::evaluate_document(set, d, as_of))
-            .collect();
+    if pool.current_num_threads() <= 1 || items.len() <= 1 {
+        return items.into_iter().map(each).collect();
     }
-    pool.install(|| {
-        docs.par_iter()
-            .map(|d| eval::evaluate_document(set, d, as_of))
-            .collect()
-    })
+    pool.install(|| items.into_par_iter().map(each).collect())
 }
+
+/// One document evaluated: its outcomes, or their text when the format is rendered on the
+/// worker threads (JSON, JSON Lines).
+struct Evaluated {
+    outcomes: Vec<Outcome>,
+    text: String,
+    count: usize,
+    findings: usize,
+    failing: bool,
+}
+
+impl Evaluated {
+    fn write<W: io::Write>(&self, writer: &mut Writer<'_, W>) -> io::Result<()> {
+        if writer.renderer().renders() {
+            writer.write_rendered(&self.text, self.count, self.findings)
+        } else {
+            self.outcomes.iter().try_for_each(|o| writer.write(o))
+        }
+    }
+}
+
+/// How many bytes of JSON Lines are read before a batch is parsed and evaluated (on every
+/// thread with --jobs); bounds memory.
+const BATCH_BYTES: usize = 256 << 10;
 
 fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> {
     let set = load_rules(a.rules.rules.as_deref())?;
@@ -298,6 +326,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
     let stdout = io::stdout().lock();
     let mut writer = Writer::new(io::BufWriter::new(stdout), a.format, &set, as_of)
         .map_err(|e| output_error(&e))?;
+    let renderer = writer.renderer().clone();
     let mut input_problems = Vec::new();
     let mut failing = false;
     for path in &a.files {
@@ -312,45 +341,85 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
         let today = Date::today();
         // sarif: results are located in the file they come from.
         writer.begin_file(path);
-        // Documents are evaluated in batches, in parallel with --jobs, and written in order.
-        let mut batch: Vec<Document> = Vec::new();
-        let mut batch_provisions = 0usize;
-        let mut flush = |batch: &mut Vec<Document>| -> io::Result<()> {
-            let evaluated = evaluate_batch(&pool, &set, batch, as_of);
-            for (doc, mut outcomes) in batch.drain(..).zip(evaluated) {
-                if let Some(l) = &ledger {
-                    crate::review::annotate_document(&mut outcomes, &doc, l, today);
+        // Everything about one document that does not depend on the others, done on the
+        // worker threads: evaluation, review states, the jurisdiction filter, rendering.
+        let each = |doc: &Document| -> Evaluated {
+            let mut outcomes = eval::evaluate_document(&set, doc, as_of);
+            if let Some(l) = &ledger {
+                crate::review::annotate_document(&mut outcomes, doc, l, today);
+            }
+            let mut failing = false;
+            for outcome in &mut outcomes {
+                filter_jurisdictions(&set, outcome, &a.jurisdiction);
+                if let Some(threshold) = a.fail_on {
+                    failing |= outcome
+                        .findings
+                        .iter()
+                        .any(|f| f.status == Status::Applies && f.severity >= threshold);
                 }
-                for mut outcome in outcomes {
-                    filter_jurisdictions(&set, &mut outcome, &a.jurisdiction);
-                    if let Some(threshold) = a.fail_on {
-                        failing |= outcome
-                            .findings
-                            .iter()
-                            .any(|f| f.status == Status::Applies && f.severity >= threshold);
+            }
+            let count = outcomes.len();
+            let findings = outcomes.iter().map(|o| o.findings.len()).sum();
+            let mut text = String::new();
+            if renderer.renders() {
+                renderer.render(&outcomes, &mut text);
+                outcomes = Vec::new();
+            }
+            Evaluated {
+                outcomes,
+                text,
+                count,
+                findings,
+                failing,
+            }
+        };
+        let read = if is_jsonl(path) {
+            // JSON Lines: lines are read here and parsed, evaluated and rendered on the workers.
+            read_jsonl_batches(path, &mut |lines| {
+                let line_source = Source::new(path.display().to_string(), "");
+                let done = over_batch(&pool, lines, |(n, line)| {
+                    jsonl_document(&set, &line_source, n, line).map(|d| d.map(|d| each(&d)))
+                });
+                for d in done {
+                    if let Some(d) = d? {
+                        failing |= d.failing;
+                        if let Err(e) = d.write(&mut writer) {
+                            return Ok(Err(e));
+                        }
                     }
-                    writer.write(&outcome)?;
                 }
-            }
-            Ok(())
+                Ok(Ok(()))
+            })
+        } else {
+            // Other formats: documents are evaluated in batches, in parallel with --jobs, and
+            // written in order.
+            let mut batch: Vec<Document> = Vec::new();
+            let mut batch_provisions = 0usize;
+            let mut flush = |batch: &mut Vec<Document>| -> io::Result<()> {
+                for d in over_batch(&pool, std::mem::take(batch), |doc| each(&doc)) {
+                    failing |= d.failing;
+                    d.write(&mut writer)?;
+                }
+                Ok(())
+            };
+            let mut each_doc = |doc: Document| -> io::Result<()> {
+                batch_provisions += doc.provisions.len();
+                batch.push(doc);
+                if batch_provisions >= BATCH_PROVISIONS {
+                    batch_provisions = 0;
+                    flush(&mut batch)?;
+                }
+                Ok(())
+            };
+            let read = for_each_document(&set, path, &mut each_doc);
+            let flushed = flush(&mut batch);
+            read.map(|r| r.and(flushed))
         };
-        let mut each = |doc: Document| -> io::Result<()> {
-            batch_provisions += doc.provisions.len();
-            batch.push(doc);
-            if batch_provisions >= BATCH_PROVISIONS {
-                batch_provisions = 0;
-                flush(&mut batch)?;
-            }
-            Ok(())
-        };
-        let read = for_each_document(&set, path, &mut each);
-        let flushed = flush(&mut batch);
         match read {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(output_error(&e)),
             Err(p) => input_problems.push(p),
         }
-        flushed.map_err(|e| output_error(&e))?;
     }
     writer.finish().map_err(|e| output_error(&e))?;
     if !input_problems.is_empty() {
@@ -358,6 +427,32 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
         return Ok(Exit::Usage);
     }
     Ok(if failing { Exit::Findings } else { Exit::Ok })
+}
+
+/// The numbered lines of a JSON Lines file, handed to `batch` a megabyte at a time.
+type Lines = Vec<(usize, Vec<u8>)>;
+
+fn read_jsonl_batches(
+    path: &Path,
+    batch: &mut dyn FnMut(Lines) -> Result<Result<(), io::Error>, Problem>,
+) -> Result<Result<(), io::Error>, Problem> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| model::io_problem(&name, &e))?;
+    let reader = io::BufReader::with_capacity(1 << 20, file);
+    let mut lines: Lines = Vec::new();
+    let mut bytes = 0usize;
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let line = line.map_err(|e| model::io_problem(&name, &e))?;
+        bytes += line.len();
+        lines.push((n + 1, line));
+        if bytes >= BATCH_BYTES {
+            bytes = 0;
+            if let Err(e) = batch(std::mem::take(&mut lines))? {
+                return Ok(Err(e));
+            }
+        }
+    }
+    batch(lines)
 }
 
 fn explain(a: ExplainArgs) -> Result<Exit, Vec<Problem>> {

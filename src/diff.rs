@@ -50,10 +50,10 @@ pub struct FindingRef {
 impl FindingRef {
     fn of(f: &Finding) -> FindingRef {
         FindingRef {
-            rule: f.rule.clone(),
-            regulation: f.regulation.clone(),
-            citation: f.citation.clone(),
-            jurisdiction: f.jurisdiction.clone(),
+            rule: f.rule.to_string(),
+            regulation: f.regulation.to_string(),
+            citation: f.citation.to_string(),
+            jurisdiction: f.jurisdiction.to_string(),
             severity: f.severity.as_str().to_string(),
             status: f.status.as_str().to_string(),
         }
@@ -92,8 +92,8 @@ impl FindingDelta {
 
     /// Compare two lists of findings by rule.
     pub fn between(old: &[Finding], new: &[Finding]) -> FindingDelta {
-        let o: BTreeMap<&str, &Finding> = old.iter().map(|f| (f.rule.as_str(), f)).collect();
-        let n: BTreeMap<&str, &Finding> = new.iter().map(|f| (f.rule.as_str(), f)).collect();
+        let o: BTreeMap<&str, &Finding> = old.iter().map(|f| (&*f.rule, f)).collect();
+        let n: BTreeMap<&str, &Finding> = new.iter().map(|f| (&*f.rule, f)).collect();
         let mut d = FindingDelta::default();
         for (rule, f) in &n {
             match o.get(rule) {
@@ -365,7 +365,7 @@ fn versions(
             out.unchanged += 1;
             continue;
         }
-        let remaining: HashSet<&str> = on.findings.iter().map(|f| f.rule.as_str()).collect();
+        let remaining: HashSet<&str> = on.findings.iter().map(|f| &*f.rule).collect();
         out.changed.push(Changed {
             document: dn.meta.id.clone(),
             id: pn.id.clone(),

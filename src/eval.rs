@@ -8,8 +8,11 @@
 pub mod cond;
 pub mod explain;
 mod facts;
+pub mod parts;
+pub mod program;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -17,6 +20,7 @@ use crate::date::Date;
 use crate::rules::{RuleSet, Severity};
 use cond::{Cond, Leaf, LeafTest, Slot};
 pub use facts::{intern_attributes, intern_document, intern_entity, Value};
+pub use parts::Text;
 
 /// A truth value that may be unknown. Ordered so that `and` is `min` and `or` is `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -116,15 +120,20 @@ fn cmp<T: PartialOrd>(op: crate::dsl::CmpOp, a: T, b: T) -> bool {
 
 /// Evaluate one predicate: unknown when the fact it reads is not stated.
 pub fn eval_leaf(leaf: &Leaf, facts: &Facts<'_>) -> Tri {
-    if leaf.slot == Slot::AsOf {
-        return match &leaf.test {
+    eval_test(leaf.slot, &leaf.test, facts)
+}
+
+/// Evaluate a predicate's test on the fact in `slot`.
+pub(crate) fn eval_test(slot: Slot, test: &LeafTest, facts: &Facts<'_>) -> Tri {
+    if slot == Slot::AsOf {
+        return match test {
             LeafTest::Date(op, d) => Tri::from_bool(cmp(*op, facts.as_of, *d)),
             LeafTest::Known => Tri::True,
             _ => Tri::Unknown,
         };
     }
-    let value = facts.get(leaf.slot);
-    match (&leaf.test, value) {
+    let value = facts.get(slot);
+    match (test, value) {
         (LeafTest::Known, v) => Tri::from_bool(v.is_some()),
         (LeafTest::MapKnown { key }, Some(Value::Map(m))) => {
             Tri::from_bool(m.iter().any(|(k, _)| k == key))
@@ -163,6 +172,20 @@ pub fn eval_leaf(leaf: &Leaf, facts: &Facts<'_>) -> Tri {
 
 /// The value of every rule for one provision, in rule-index order.
 pub fn run(set: &RuleSet, facts: &Facts<'_>, row: &mut Vec<Tri>) {
+    thread_local! {
+        static STACK: std::cell::RefCell<Vec<Tri>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    row.clear();
+    row.resize(set.rules.len(), Tri::Unknown);
+    let program = program::of(set);
+    STACK.with(|stack| match stack.try_borrow_mut() {
+        Ok(mut stack) => program.run(facts, row, &mut stack),
+        Err(_) => program.run(facts, row, &mut Vec::new()),
+    });
+}
+
+/// [`run`] by walking each rule's condition tree: the reference the program is tested against.
+pub fn run_tree(set: &RuleSet, facts: &Facts<'_>, row: &mut Vec<Tri>) {
     row.clear();
     row.resize(set.rules.len(), Tri::Unknown);
     for &i in &set.order {
@@ -223,23 +246,26 @@ impl Status {
 /// One finding: a rule that fired on a provision.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
-    pub rule: String,
-    pub regulation: String,
-    pub citation: String,
-    pub article: String,
-    pub title: String,
-    pub jurisdiction: String,
+    /// The rule's index in its rule set.
+    #[serde(skip)]
+    pub index: usize,
+    pub rule: Text,
+    pub regulation: Text,
+    pub citation: Text,
+    pub article: Text,
+    pub title: Text,
+    pub jurisdiction: Text,
     pub severity: Severity,
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_force: Option<Date>,
-    pub obligation: String,
-    pub agencies: Vec<String>,
-    pub actions: Vec<String>,
+    pub obligation: Text,
+    pub agencies: Arc<[Text]>,
+    pub actions: Arc<[Text]>,
     pub because: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
-    pub source: String,
+    pub source: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review: Option<serde_json::Value>,
 }
@@ -273,7 +299,9 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         } else {
             Status::Undetermined
         };
-        let pack = &set.packs[rule.pack];
+        let Some(parts) = parts::of(set, i) else {
+            continue;
+        };
         // A rule whose own condition is unknown and of which nothing held is not engaged by
         // the clause at all: it would be "undetermined" on any clause. Only a rule that the
         // clause partly meets is reported as undetermined.
@@ -285,40 +313,36 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         }
         let trace = explain::trace(set, i, facts, row);
         out.push(Finding {
-            rule: rule.id.clone(),
-            regulation: pack.regulation.clone(),
-            citation: rule.citation.clone(),
-            article: rule.article.clone(),
-            title: rule.title.clone(),
-            jurisdiction: rule.jurisdiction.clone(),
+            index: i,
+            rule: parts.rule.clone(),
+            regulation: parts.regulation.clone(),
+            citation: parts.citation.clone(),
+            article: parts.article.clone(),
+            title: parts.title.clone(),
+            jurisdiction: parts.jurisdiction.clone(),
             severity: rule.severity,
             status,
             in_force: upcoming.then_some(rule.in_force),
-            obligation: rule.obligation.clone(),
-            agencies: rule.agencies.clone(),
-            actions: rule.actions.clone(),
+            obligation: parts.obligation.clone(),
+            agencies: parts.agencies.clone(),
+            actions: parts.actions.clone(),
             because: trace.held,
             missing: if row[i] == Tri::Unknown {
                 trace.missing
             } else {
                 Vec::new()
             },
-            source: pack
-                .articles
-                .get(&rule.article)
-                .and_then(|a| a.source.clone())
-                .unwrap_or_else(|| pack.source.clone()),
+            source: parts.source.clone(),
             review: None,
         });
     }
-    // Gravest first, then by citation: a stable order for every output.
-    out.sort_by(|a, b| {
-        (b.status == Status::Applies)
-            .cmp(&(a.status == Status::Applies))
-            .then(b.severity.cmp(&a.severity))
-            .then(a.jurisdiction.cmp(&b.jurisdiction))
-            .then(a.regulation.cmp(&b.regulation))
-            .then(a.rule.cmp(&b.rule))
+    // Applying findings first, then gravest first, then by jurisdiction, regulation and rule:
+    // a stable order for every output (each rule's rank in that order is computed once).
+    out.sort_unstable_by_key(|f| {
+        (
+            f.status != Status::Applies,
+            parts::of(set, f.index).map_or(u32::MAX, |p| p.rank),
+        )
     });
     out
 }
@@ -328,7 +352,7 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
 pub fn flags(findings: &[Finding]) -> Vec<Flag> {
     let mut by: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
-        by.entry(f.jurisdiction.as_str()).or_default().push(f);
+        by.entry(&*f.jurisdiction).or_default().push(f);
     }
     by.into_iter()
         .map(|(j, fs)| {
@@ -348,7 +372,8 @@ pub fn flags(findings: &[Finding]) -> Vec<Flag> {
             } else {
                 None
             };
-            let mut regulations: Vec<String> = fs.iter().map(|f| f.regulation.clone()).collect();
+            let mut regulations: Vec<String> =
+                fs.iter().map(|f| f.regulation.to_string()).collect();
             regulations.sort();
             regulations.dedup();
             Flag {
@@ -393,40 +418,50 @@ pub fn evaluate_document(set: &RuleSet, doc: &crate::model::Document, as_of: Dat
     let (doc_fields, e2) = intern_document(&set.vocab, &doc.meta);
     doc_errors.extend(e1);
     doc_errors.extend(e2);
-    let mut row = Vec::with_capacity(set.rules.len());
     let empty = serde_json::Map::new();
-    doc.provisions
-        .iter()
-        .map(|p| {
-            let mut errors = p.errors.clone();
-            errors.extend(doc_errors.iter().cloned());
-            let (attrs, attr_errors) =
-                intern_attributes(&set.vocab, p.attributes.as_ref().unwrap_or(&empty));
-            errors.extend(attr_errors);
-            let mut outcome = Outcome {
-                id: p.id.clone(),
-                document: doc.meta.id.clone(),
-                entity: doc.entity.id.clone(),
-                title: p.title.clone(),
-                sha256: p.sha256.clone(),
-                severity: None,
-                flags: Vec::new(),
-                findings: Vec::new(),
-                errors,
-            };
-            if outcome.errors.is_empty() {
-                let facts = Facts {
-                    attrs: &attrs,
-                    entity: &entity,
-                    doc: &doc_fields,
-                    as_of,
-                };
-                run(set, &facts, &mut row);
-                outcome.findings = findings(set, &facts, &row);
-                outcome.flags = flags(&outcome.findings);
-                outcome.severity = severity(&outcome.findings);
-            }
-            outcome
-        })
-        .collect()
+    let mut outcomes = Vec::with_capacity(doc.provisions.len());
+    let mut interned = Vec::with_capacity(doc.provisions.len());
+    for p in &doc.provisions {
+        let mut errors = p.errors.clone();
+        errors.extend(doc_errors.iter().cloned());
+        let (attrs, attr_errors) =
+            intern_attributes(&set.vocab, p.attributes.as_ref().unwrap_or(&empty));
+        errors.extend(attr_errors);
+        outcomes.push(Outcome {
+            id: p.id.clone(),
+            document: doc.meta.id.clone(),
+            entity: doc.entity.id.clone(),
+            title: p.title.clone(),
+            sha256: p.sha256.clone(),
+            severity: None,
+            flags: Vec::new(),
+            findings: Vec::new(),
+            errors,
+        });
+        interned.push(attrs);
+    }
+    // The rules run over all of the document's sound provisions at once (bit-sliced).
+    let sound: Vec<usize> = (0..outcomes.len())
+        .filter(|&k| outcomes[k].errors.is_empty())
+        .collect();
+    let attrs: Vec<&[Option<Value>]> = sound.iter().map(|&k| interned[k].as_slice()).collect();
+    let shared = Facts {
+        attrs: &[],
+        entity: &entity,
+        doc: &doc_fields,
+        as_of,
+    };
+    let mut rows = program::Rows::default();
+    program::of(set).run_batch(set.rules.len(), &attrs, &shared, &mut rows);
+    for (n, &k) in sound.iter().enumerate() {
+        let facts = Facts {
+            attrs: attrs[n],
+            ..shared
+        };
+        let outcome = &mut outcomes[k];
+        outcome.findings = findings(set, &facts, rows.row(n));
+        outcome.flags = flags(&outcome.findings);
+        outcome.severity = severity(&outcome.findings);
+    }
+    outcomes
 }

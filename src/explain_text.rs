@@ -60,13 +60,13 @@ pub fn render(
     };
     let (fired, silent): (Vec<usize>, Vec<usize>) = rules
         .into_iter()
-        .partition(|i| findings.iter().any(|f| f.rule == set.rules[*i].id));
+        .partition(|i| findings.iter().any(|f| *f.rule == *set.rules[*i].id));
     if only.is_none() {
         out.push_str(&format!("Fired ({}):\n\n", fired.len()));
     }
     for i in fired {
         let rule = &set.rules[i];
-        let f = findings.iter().find(|f| f.rule == rule.id);
+        let f = findings.iter().find(|f| *f.rule == *rule.id);
         let Some(f) = f else { continue };
         let status = match (f.status, f.in_force) {
             (Status::Upcoming, Some(d)) => format!("upcoming, in force from {d}"),

@@ -106,7 +106,7 @@ pub fn cells(o: &Outcome) -> BTreeMap<String, Cell> {
             for f in o
                 .findings
                 .iter()
-                .filter(|f| f.jurisdiction == flag.jurisdiction)
+                .filter(|f| *f.jurisdiction == *flag.jurisdiction)
             {
                 *reviews.entry(review_state(f)).or_insert(0) += 1;
                 n += 1;

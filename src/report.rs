@@ -3,6 +3,8 @@
 //! Writers take outcomes one at a time, so a run over millions of provisions holds only one
 //! document in memory. The same input always gives the same bytes out.
 
+mod json;
+
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -55,36 +57,73 @@ pub fn receipt(set: &RuleSet, as_of: Date) -> Receipt<'_> {
     }
 }
 
+/// Turns outcomes into JSON text; shared by the threads of a run, so that outcomes are
+/// rendered where they are evaluated and only written in order.
+#[derive(Clone)]
+pub struct Renderer<'a> {
+    set: &'a RuleSet,
+    format: OutputFormat,
+    as_of: Date,
+    /// The digest of the rule packs, computed once.
+    digest: String,
+}
+
+impl Renderer<'_> {
+    /// Whether this format is rendered by [`Renderer::render`] (JSON and JSON Lines).
+    pub fn renders(&self) -> bool {
+        matches!(self.format, OutputFormat::Json | OutputFormat::Jsonl)
+    }
+
+    /// Append outcomes as the format writes them: JSON objects separated by commas, or one
+    /// JSON Lines line each. Other formats append nothing.
+    pub fn render(&self, outcomes: &[Outcome], out: &mut String) {
+        for (n, o) in outcomes.iter().enumerate() {
+            match self.format {
+                OutputFormat::Json => {
+                    if n > 0 {
+                        out.push(',');
+                    }
+                    json::outcome(self.set, o, None, out);
+                }
+                OutputFormat::Jsonl => {
+                    json::outcome(self.set, o, Some((self.as_of, &self.digest)), out);
+                    out.push('\n');
+                }
+                OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {}
+            }
+        }
+    }
+}
+
 /// A streaming writer of outcomes.
-pub struct Writer<W: Write> {
+pub struct Writer<'a, W: Write> {
     out: W,
+    renderer: Renderer<'a>,
+    /// The JSON of the outcome being written, reused from one outcome to the next.
+    buf: String,
     format: OutputFormat,
     as_of: Date,
     count: usize,
     pub findings: usize,
-    /// The digest of the rule packs, computed once.
-    digest: String,
     /// SARIF only: the run being written (see `crate::sarif`).
     sarif: Option<crate::sarif::SarifRun>,
 }
 
-#[derive(Serialize)]
-struct JsonlLine<'a> {
-    #[serde(flatten)]
-    outcome: &'a Outcome,
-    as_of: Date,
-    rules_sha256: &'a str,
-}
-
-impl<W: Write> Writer<W> {
-    pub fn new(out: W, format: OutputFormat, set: &RuleSet, as_of: Date) -> io::Result<Self> {
+impl<'a, W: Write> Writer<'a, W> {
+    pub fn new(out: W, format: OutputFormat, set: &'a RuleSet, as_of: Date) -> io::Result<Self> {
         let mut w = Writer {
             out,
+            renderer: Renderer {
+                set,
+                format,
+                as_of,
+                digest: set.digest(),
+            },
+            buf: String::new(),
             format,
             as_of,
             count: 0,
             findings: 0,
-            digest: set.digest(),
             sarif: None,
         };
         match format {
@@ -113,24 +152,43 @@ impl<W: Write> Writer<W> {
         }
     }
 
+    /// The renderer of this writer's format, to render outcomes on other threads.
+    pub fn renderer(&self) -> &Renderer<'a> {
+        &self.renderer
+    }
+
+    /// Write outcomes already rendered by [`Renderer::render`]: `outcomes` of them, with
+    /// `findings` findings in all.
+    pub fn write_rendered(
+        &mut self,
+        text: &str,
+        outcomes: usize,
+        findings: usize,
+    ) -> io::Result<()> {
+        if outcomes == 0 {
+            return Ok(());
+        }
+        if self.format == OutputFormat::Json && self.count > 0 {
+            self.out.write_all(b",")?;
+        }
+        self.out.write_all(text.as_bytes())?;
+        self.count += outcomes;
+        self.findings += findings;
+        Ok(())
+    }
+
     pub fn write(&mut self, o: &Outcome) -> io::Result<()> {
+        if self.renderer.renders() {
+            self.buf.clear();
+            self.renderer.render(std::slice::from_ref(o), &mut self.buf);
+            let text = std::mem::take(&mut self.buf);
+            let written = self.write_rendered(&text, 1, o.findings.len());
+            self.buf = text;
+            return written;
+        }
         self.findings += o.findings.len();
         match self.format {
-            OutputFormat::Json => {
-                if self.count > 0 {
-                    self.out.write_all(b",")?;
-                }
-                serde_json::to_writer(&mut self.out, o).map_err(io::Error::other)?;
-            }
-            OutputFormat::Jsonl => {
-                let line = JsonlLine {
-                    outcome: o,
-                    as_of: self.as_of,
-                    rules_sha256: &self.digest,
-                };
-                serde_json::to_writer(&mut self.out, &line).map_err(io::Error::other)?;
-                self.out.write_all(b"\n")?;
-            }
+            OutputFormat::Json | OutputFormat::Jsonl => {}
             OutputFormat::Csv => write_csv(&mut self.out, o)?,
             OutputFormat::Table => write_table(&mut self.out, o)?,
             OutputFormat::Sarif => {
@@ -287,10 +345,16 @@ impl ReviewLine {
     }
 }
 
-/// Write a file whole or not at all: into a temporary file beside it, synced, then renamed
-/// over it. A run interrupted half-way leaves the old file (or none), never half a file.
+/// Write a file whole or not at all: into a temporary file beside it (`.<name>.<pid>.tmp`),
+/// synced, then renamed over it. A run interrupted half-way leaves the old file (or none),
+/// never half a file. A run killed while writing leaves its temporary file; the first write
+/// into a folder removes those of processes that are gone ([`remove_stale_temps`]).
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| std::path::Path::new("."));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    remove_stale_temps(dir);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -307,4 +371,74 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+/// A temporary file older than this is left over even if its pid names a live process (a
+/// later process given the same pid): a writer holds its temporary file for one write.
+const TEMP_STALE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Remove from `dir` the temporary files of [`write_atomic`] (`.<name>.<pid>.tmp`) left by
+/// processes that were killed while writing: those whose process is gone (on Linux,
+/// `/proc/<pid>` does not exist) or, where that cannot be told, that are over an hour old.
+/// Done once per folder per run; a folder that cannot be read is left alone.
+pub fn remove_stale_temps(dir: &std::path::Path) {
+    static SWEPT: std::sync::Mutex<std::collections::BTreeSet<std::path::PathBuf>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let first = SWEPT
+        .lock()
+        .is_ok_and(|mut swept| swept.insert(dir.to_path_buf()));
+    if !first {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temp_pid) else {
+            continue;
+        };
+        if pid == me || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > TEMP_STALE);
+        if old || process_alive(pid) == Some(false) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The pid in the name of a temporary file of [`write_atomic`]: `.<name>.<pid>.tmp`.
+fn temp_pid(file_name: &str) -> Option<u32> {
+    let inner = file_name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (name, pid) = inner.rsplit_once('.')?;
+    if name.is_empty() || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether process `pid` of this machine is running: on Linux from `/proc` (a zombie, dead
+/// but not yet reaped, is not running); `None` where that cannot be told (no `/proc`), so
+/// callers fall back to the age of what it left.
+pub fn process_alive(pid: u32) -> Option<bool> {
+    let proc = std::path::Path::new("/proc");
+    if !proc.join("self").exists() {
+        return None;
+    }
+    let dir = proc.join(pid.to_string());
+    let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+        return Some(dir.exists());
+    };
+    // `pid (command) S ...`: the state follows the last `)`.
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
+    Some(!matches!(state, Some('Z' | 'X' | 'x')))
 }

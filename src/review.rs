@@ -328,8 +328,8 @@ fn record(args: &ReviewArgs) -> Result<Exit, Vec<Problem>> {
         .in_file(args.file.display().to_string())
         .help(help)]);
     };
-    if !outcome.findings.iter().any(|f| f.rule == rule) {
-        let fired: Vec<&str> = outcome.findings.iter().map(|f| f.rule.as_str()).collect();
+    if !outcome.findings.iter().any(|f| &*f.rule == rule) {
+        let fired: Vec<&str> = outcome.findings.iter().map(|f| &*f.rule).collect();
         let help = if fired.is_empty() {
             "this provision has no findings to review".to_string()
         } else {
@@ -407,7 +407,7 @@ fn list(args: &ReviewArgs) -> Result<Exit, Vec<Problem>> {
             for f in &o.findings {
                 let r = review_of(&ledger, &doc.meta.id, &p.id, &fp, &f.rule, today);
                 for (i, e) in ledger.decisions.iter().enumerate() {
-                    if e.rule == f.rule
+                    if *e.rule == *f.rule
                         && (e.fingerprint == fp || e.same_provision(&doc.meta.id, &p.id))
                     {
                         used[i] = true;
@@ -416,7 +416,7 @@ fn list(args: &ReviewArgs) -> Result<Exit, Vec<Problem>> {
                 items.push(Item {
                     state: r.state,
                     provision: p.id.clone(),
-                    rule: f.rule.clone(),
+                    rule: f.rule.to_string(),
                     severity: format!("{} {}", f.severity.as_str(), f.status.as_str()),
                     summary: r.summary(),
                 });

@@ -85,9 +85,11 @@ pub fn role_of(name: &str) -> FileRole {
 /// SHA-256 of a text, as lowercase hex.
 pub fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(64);
     for b in digest {
-        out.push_str(&format!("{b:02x}"));
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
     }
     out
 }
@@ -231,6 +233,10 @@ pub struct RuleSet {
     pub(crate) index: HashMap<String, usize>,
     /// The compiled classifier, built on first use.
     pub(crate) classifier_cache: ClassifierCache,
+    /// The fixed parts of each finding rule's findings, built on first use.
+    pub(crate) parts_cache: crate::eval::parts::PartsCache,
+    /// The rule set as one flat program, built on first use.
+    pub(crate) program_cache: crate::eval::program::ProgramCache,
 }
 
 /// The compiled classifier of a rule set, or the problems that stopped it.

@@ -284,7 +284,7 @@ impl SarifRun {
                     "source": f.source,
                 },
             });
-            if let Some(i) = self.rule_index.get(&f.rule) {
+            if let Some(i) = self.rule_index.get(&*f.rule) {
                 result["ruleIndex"] = json!(i);
             }
             if let Some(review) = &f.review {

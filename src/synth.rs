@@ -75,9 +75,66 @@ const WORDS: &[&str] = &[
     "interests",
 ];
 
+/// How densely the synthetic provisions are classified.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// Every attribute stated with probability 0.35 (about 5.6 per provision): many rules
+    /// fire, the worst case for output size.
+    #[default]
+    Dense,
+    /// As many attributes per provision, and these attributes, as clausemap's classifier
+    /// states on real policies (about 1.8 per provision; see `CLASSIFIED_*`).
+    Classified,
+}
+
+/// How many provisions had 0, 1, 2, ... attributes when the 32 policies of the corpus's
+/// `platform-policies` (4,445 provisions) were classified by `clausemap classify`.
+const CLASSIFIED_COUNTS: [usize; 10] = [1261, 1056, 806, 581, 372, 200, 93, 52, 15, 9];
+
+/// How often each attribute was stated in that run.
+const CLASSIFIED_ATTRIBUTES: [(&str, usize); 14] = [
+    ("topic", 2330),
+    ("data", 1538),
+    ("purpose", 1326),
+    ("subjects", 740),
+    ("recipients", 672),
+    ("source", 322),
+    ("consent", 294),
+    ("user_choices", 291),
+    ("legal_basis", 174),
+    ("ai", 153),
+    ("retention", 143),
+    ("decision_domain", 24),
+    ("transfers", 14),
+    ("practice", 1),
+];
+
+fn weighted<T: Copy>(rng: &mut Rng, items: &[(T, usize)]) -> T {
+    let total: usize = items.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.below(total.max(1));
+    for &(item, w) in items {
+        if pick < w {
+            return item;
+        }
+        pick -= w;
+    }
+    items[0].0
+}
+
 /// `documents` JSON Lines documents of `per_document` provisions each, about 460 characters of
 /// text per provision, attributes drawn from the vocabulary.
 pub fn provisions_jsonl(set: &RuleSet, total: usize, per_document: usize, seed: u64) -> String {
+    provisions_jsonl_with(set, total, per_document, seed, Profile::Dense)
+}
+
+/// [`provisions_jsonl`] with a choice of how densely provisions are classified.
+pub fn provisions_jsonl_with(
+    set: &RuleSet,
+    total: usize,
+    per_document: usize,
+    seed: u64,
+    profile: Profile,
+) -> String {
     let mut rng = Rng::new(seed);
     let vocab = &set.vocab;
     let markets = [
@@ -111,14 +168,37 @@ pub fn provisions_jsonl(set: &RuleSet, total: usize, per_document: usize, seed: 
                 text.push_str(WORDS[rng.below(WORDS.len())]);
             }
             let mut attrs = serde_json::Map::new();
+            // Dense: each attribute on its own chance. Classified: a count of attributes drawn
+            // as the classifier states them, then which ones by how often it states each.
+            let chosen: Option<Vec<&str>> = (profile == Profile::Classified).then(|| {
+                let counts: Vec<(usize, usize)> =
+                    CLASSIFIED_COUNTS.iter().copied().enumerate().collect();
+                let k = weighted(&mut rng, &counts);
+                let mut names: Vec<&str> = Vec::new();
+                while names.len() < k {
+                    let name = weighted(&mut rng, &CLASSIFIED_ATTRIBUTES);
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                names
+            });
             for field in &vocab.attributes {
-                if !rng.chance(35) {
+                let stated = match &chosen {
+                    Some(names) => names.contains(&field.name.as_str()),
+                    None => rng.chance(35),
+                };
+                if !stated {
                     continue;
                 }
                 let value = match &field.ty {
                     ValueType::Set(t) => {
                         let tax = &vocab.taxonomies[*t];
-                        let k = 1 + rng.below(2);
+                        let k = match profile {
+                            Profile::Dense => 1 + rng.below(2),
+                            // 1.48 values per stated attribute in the classified run.
+                            Profile::Classified => 1 + usize::from(rng.chance(48)),
+                        };
                         let mut vals: Vec<String> = (0..k)
                             .map(|_| tax.values[rng.below(tax.values.len())].clone())
                             .collect();

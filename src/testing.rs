@@ -69,7 +69,7 @@ pub fn load_cases(set: &RuleSet, source: &Source) -> Result<Vec<Case>, Vec<Probl
                     (id.as_str(), "applies", format!("{base}/must_fire/{j}"))
                 }
                 RawExpectation::WithStatus(f) => (
-                    f.rule.as_str(),
+                    &*f.rule,
                     f.status.as_str(),
                     format!("{base}/must_fire/{j}/rule"),
                 ),
@@ -222,10 +222,8 @@ pub fn run_all(set: &RuleSet) -> Result<TestReport, Vec<Problem>> {
         };
         eval::run(set, &facts, &mut row);
         let findings = eval::findings(set, &facts, &row);
-        let mut got: BTreeMap<&str, Status> = findings
-            .iter()
-            .map(|f| (f.rule.as_str(), f.status))
-            .collect();
+        let mut got: BTreeMap<&str, Status> =
+            findings.iter().map(|f| (&*f.rule, f.status)).collect();
         // Scope and fact rules have no finding: they "fire" when they hold (or may hold).
         for (i, r) in set.rules.iter().enumerate() {
             if !r.is_finding() {
@@ -251,7 +249,7 @@ pub fn run_all(set: &RuleSet) -> Result<TestReport, Vec<Problem>> {
                         status.as_str(),
                         s.as_str()
                     ));
-                    if let Some(f) = findings.iter().find(|f| f.rule == id) {
+                    if let Some(f) = findings.iter().find(|f| &*f.rule == id) {
                         if !f.missing.is_empty() {
                             lines.push(format!("    - unknown: {}", f.missing.join(", ")));
                         }
@@ -284,7 +282,7 @@ pub fn run_all(set: &RuleSet) -> Result<TestReport, Vec<Problem>> {
         for r in &case.must_not_fire {
             let id = set.rules[*r].id.as_str();
             if let Some(s) = got.get(id) {
-                let f = findings.iter().find(|f| f.rule == id);
+                let f = findings.iter().find(|f| &*f.rule == id);
                 lines.push(format!(
                     "  expected `{id}` not to fire, but it fired ({}):",
                     s.as_str()

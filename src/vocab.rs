@@ -39,8 +39,14 @@ impl Bits {
         ])
     }
 
+    #[inline]
     pub fn intersects(&self, other: &Bits) -> bool {
-        (0..4).any(|i| self.0[i] & other.0[i] != 0)
+        // Branch-free: evaluation calls this for every predicate of every provision.
+        ((self.0[0] & other.0[0])
+            | (self.0[1] & other.0[1])
+            | (self.0[2] & other.0[2])
+            | (self.0[3] & other.0[3]))
+            != 0
     }
 
     pub fn contains_all(&self, other: &Bits) -> bool {

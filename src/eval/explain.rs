@@ -252,25 +252,39 @@ impl Leaf {
 
 /// `data has "personal" (data: personal.content, personal.activity)`
 fn describe(set: &RuleSet, leaf: &Leaf, facts: &Facts<'_>) -> String {
-    match leaf.slot {
-        Slot::AsOf => format!("`{}` (as of {})", leaf.text, facts.as_of),
-        _ => format!("`{}` ({})", leaf.text, current(set, leaf, facts)),
-    }
+    let mut out = String::with_capacity(leaf.text.len() + 48);
+    out.push('`');
+    out.push_str(&leaf.text);
+    out.push_str("` (");
+    write_current(set, leaf, facts, &mut out);
+    out.push(')');
+    out
 }
 
 /// The current value of the leaf's path, in words.
 fn current(set: &RuleSet, leaf: &Leaf, facts: &Facts<'_>) -> String {
+    let mut out = String::new();
+    write_current(set, leaf, facts, &mut out);
+    out
+}
+
+fn write_current(set: &RuleSet, leaf: &Leaf, facts: &Facts<'_>, out: &mut String) {
+    use std::fmt::Write as _;
     if leaf.slot == Slot::AsOf {
-        return format!("as of {}", facts.as_of);
+        let _ = write!(out, "as of {}", facts.as_of);
+        return;
     }
-    let name = leaf.path_base();
+    out.push_str(leaf.path_base());
     match facts.get(leaf.slot) {
-        None => format!("{name}: not stated"),
-        Some(v) => format!("{name}: {}", value_text(set, leaf.slot, v, &leaf.test)),
+        None => out.push_str(": not stated"),
+        Some(v) => {
+            out.push_str(": ");
+            write_value(set, leaf.slot, v, &leaf.test, out);
+        }
     }
 }
 
-fn value_text(set: &RuleSet, slot: Slot, v: &Value, test: &LeafTest) -> String {
+fn write_value(set: &RuleSet, slot: Slot, v: &Value, test: &LeafTest, out: &mut String) {
     let vocab = &set.vocab;
     let field = match slot {
         Slot::Attr(i) => vocab.attributes.get(i as usize),
@@ -281,37 +295,53 @@ fn value_text(set: &RuleSet, slot: Slot, v: &Value, test: &LeafTest) -> String {
     match (v, field.map(|f| &f.ty)) {
         (Value::Set { raw, .. }, Some(ValueType::Set(t))) => {
             let tax = &vocab.taxonomies[*t];
-            let names: Vec<&str> = raw
-                .iter()
-                .map(|i| tax.values[i as usize].as_str())
-                .collect();
-            if names.is_empty() {
-                "none".to_string()
-            } else {
-                names.join(", ")
+            let mut any = false;
+            for i in raw.iter() {
+                if any {
+                    out.push_str(", ");
+                }
+                out.push_str(&tax.values[i as usize]);
+                any = true;
+            }
+            if !any {
+                out.push_str("none");
             }
         }
         (Value::One(i), Some(ValueType::OneOf(values))) => {
-            values.get(*i as usize).cloned().unwrap_or_default()
+            if let Some(v) = values.get(*i as usize) {
+                out.push_str(v);
+            }
         }
-        (Value::Num(n), _) => format_number(*n),
-        (Value::Date(d), _) => d.to_string(),
-        (Value::Bool(b), _) => b.to_string(),
-        (Value::Str(s), _) => s.clone(),
+        (Value::Num(n), _) => out.push_str(&format_number(*n)),
+        (Value::Date(d), _) => out.push_str(&d.to_string()),
+        (Value::Bool(b), _) => out.push_str(if *b { "true" } else { "false" }),
+        (Value::Str(s), _) => out.push_str(s),
         (Value::Map(m), _) => match test {
             LeafTest::MapNum { key, .. } | LeafTest::MapKnown { key } => {
-                m.iter().find(|(k, _)| k == key).map_or_else(
-                    || format!("{key} not stated"),
-                    |(k, n)| format!("{k} {}", format_number(*n)),
-                )
+                match m.iter().find(|(k, _)| k == key) {
+                    Some((k, n)) => {
+                        out.push_str(k);
+                        out.push(' ');
+                        out.push_str(&format_number(*n));
+                    }
+                    None => {
+                        out.push_str(key);
+                        out.push_str(" not stated");
+                    }
+                }
             }
-            _ => m
-                .iter()
-                .map(|(k, n)| format!("{k} {}", format_number(*n)))
-                .collect::<Vec<_>>()
-                .join(", "),
+            _ => {
+                for (n, (k, v)) in m.iter().enumerate() {
+                    if n > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(k);
+                    out.push(' ');
+                    out.push_str(&format_number(*v));
+                }
+            }
         },
-        _ => "?".to_string(),
+        _ => out.push('?'),
     }
 }
 

@@ -243,7 +243,7 @@ fn row_html(out: &mut String, m: &Matrix, i: usize, r: &Row) {
                 let max = r
                     .findings
                     .iter()
-                    .filter(|f| &f.jurisdiction == j)
+                    .filter(|f| &*f.jurisdiction == j.as_str())
                     .map(|f| rank(f.severity))
                     .max()
                     .unwrap_or(rank(c.severity));

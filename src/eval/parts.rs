@@ -1,0 +1,172 @@
+//! What every finding of one rule has in common, built once per rule set: the rule's strings,
+//! shared (`Arc`) so that a finding costs no copy of them, and the rule's fixed part of the JSON
+//! output, escaped once, so that writing a finding is mostly a copy of bytes.
+
+use std::sync::Arc;
+
+use crate::rules::RuleSet;
+
+/// Text shared between a rule and every finding it produces.
+pub type Text = Arc<str>;
+
+/// The fixed parts of one finding rule.
+#[derive(Debug)]
+pub struct Parts {
+    pub rule: Text,
+    pub regulation: Text,
+    pub citation: Text,
+    pub article: Text,
+    pub title: Text,
+    pub jurisdiction: Text,
+    pub obligation: Text,
+    pub agencies: Arc<[Text]>,
+    pub actions: Arc<[Text]>,
+    pub source: Text,
+    /// Where this rule's findings sort among others of the same status: gravest first, then
+    /// by jurisdiction, regulation and rule id.
+    pub(crate) rank: u32,
+    /// `{"rule":…,"severity":"…","status":` — everything before the status.
+    pub(crate) json_head: Box<str>,
+    /// `,"obligation":…,"actions":[…],"because":` — between `in_force` and `because`.
+    pub(crate) json_middle: Box<str>,
+    /// `,"source":"…"` — after `missing`, before `review` and the closing brace.
+    pub(crate) json_tail: Box<str>,
+}
+
+/// The parts of every rule, by rule index (`None` for scope and fact rules).
+pub type PartsCache = std::sync::OnceLock<Vec<Option<Parts>>>;
+
+/// The parts of rule `i` (a finding rule).
+pub fn of(set: &RuleSet, i: usize) -> Option<&Parts> {
+    set.parts_cache.get_or_init(|| build(set)).get(i)?.as_ref()
+}
+
+fn build(set: &RuleSet) -> Vec<Option<Parts>> {
+    let mut by_rank: Vec<usize> = (0..set.rules.len()).collect();
+    by_rank.sort_by(|&a, &b| {
+        let (a, b) = (&set.rules[a], &set.rules[b]);
+        b.severity
+            .cmp(&a.severity)
+            .then(a.jurisdiction.cmp(&b.jurisdiction))
+            .then(
+                set.packs[a.pack]
+                    .regulation
+                    .cmp(&set.packs[b.pack].regulation),
+            )
+            .then(a.id.cmp(&b.id))
+    });
+    let mut ranks = vec![0u32; set.rules.len()];
+    for (rank, &i) in by_rank.iter().enumerate() {
+        ranks[i] = u32::try_from(rank).unwrap_or(u32::MAX);
+    }
+    set.rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            if !rule.is_finding() {
+                return None;
+            }
+            let pack = &set.packs[rule.pack];
+            let source = pack
+                .articles
+                .get(&rule.article)
+                .and_then(|a| a.source.clone())
+                .unwrap_or_else(|| pack.source.clone());
+            let texts = |v: &[String]| -> Arc<[Text]> {
+                v.iter().map(|s| Text::from(s.as_str())).collect()
+            };
+            let mut head = String::from("{\"rule\":");
+            push_str(&mut head, &rule.id);
+            for (key, value) in [
+                ("regulation", pack.regulation.as_str()),
+                ("citation", &rule.citation),
+                ("article", &rule.article),
+                ("title", &rule.title),
+                ("jurisdiction", &rule.jurisdiction),
+                ("severity", rule.severity.as_str()),
+            ] {
+                push_key(&mut head, key);
+                push_str(&mut head, value);
+            }
+            head.push_str(",\"status\":");
+            let mut middle = String::new();
+            push_key(&mut middle, "obligation");
+            push_str(&mut middle, &rule.obligation);
+            push_key(&mut middle, "agencies");
+            push_list(&mut middle, &rule.agencies);
+            push_key(&mut middle, "actions");
+            push_list(&mut middle, &rule.actions);
+            push_key(&mut middle, "because");
+            let mut tail = String::new();
+            push_key(&mut tail, "source");
+            push_str(&mut tail, &source);
+            Some(Parts {
+                rule: rule.id.as_str().into(),
+                regulation: pack.regulation.as_str().into(),
+                citation: rule.citation.as_str().into(),
+                article: rule.article.as_str().into(),
+                title: rule.title.as_str().into(),
+                jurisdiction: rule.jurisdiction.as_str().into(),
+                obligation: rule.obligation.as_str().into(),
+                agencies: texts(&rule.agencies),
+                actions: texts(&rule.actions),
+                source: source.into(),
+                rank: ranks[i],
+                json_head: head.into(),
+                json_middle: middle.into(),
+                json_tail: tail.into(),
+            })
+        })
+        .collect()
+}
+
+/// `,"key":`
+pub(crate) fn push_key(out: &mut String, key: &str) {
+    out.push_str(",\"");
+    out.push_str(key);
+    out.push_str("\":");
+}
+
+/// A JSON array of strings.
+pub(crate) fn push_list<S: AsRef<str>>(out: &mut String, items: &[S]) {
+    out.push('[');
+    for (n, s) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        push_str(out, s.as_ref());
+    }
+    out.push(']');
+}
+
+/// A JSON string, escaped exactly as serde_json escapes it (so both writers agree byte for byte).
+pub(crate) fn push_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 0xf) as usize] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
