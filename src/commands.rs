@@ -305,6 +305,17 @@ struct Evaluated {
 }
 
 impl Evaluated {
+    /// Give the text buffer back for the next document.
+    fn recycle(self, buffers: &std::sync::Mutex<Vec<String>>) {
+        let mut text = self.text;
+        text.clear();
+        if let Ok(mut b) = buffers.lock() {
+            if b.len() < 64 {
+                b.push(text);
+            }
+        }
+    }
+
     fn write<W: io::Write>(&self, writer: &mut Writer<'_, W>) -> io::Result<()> {
         if writer.renderer().renders() {
             writer.write_rendered(&self.text, self.count, self.findings)
@@ -327,6 +338,8 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
     let mut writer = Writer::new(io::BufWriter::new(stdout), a.format, &set, as_of)
         .map_err(|e| output_error(&e))?;
     let renderer = writer.renderer().clone();
+    let buffers: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let progress = progress_bar();
     let mut input_problems = Vec::new();
     let mut failing = false;
     for path in &a.files {
@@ -360,7 +373,13 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
             }
             let count = outcomes.len();
             let findings = outcomes.iter().map(|o| o.findings.len()).sum();
-            let mut text = String::new();
+            // Buffers go back to the pool once written: rendering a document into a fresh
+            // string of a megabyte cost more in page faults than the rendering itself.
+            let mut text = buffers
+                .lock()
+                .ok()
+                .and_then(|mut b| b.pop())
+                .unwrap_or_default();
             if renderer.renders() {
                 renderer.render(&outcomes, &mut text);
                 outcomes = Vec::new();
@@ -375,7 +394,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
         };
         let read = if is_jsonl(path) {
             // JSON Lines: lines are read here and parsed, evaluated and rendered on the workers.
-            read_jsonl_batches(path, &mut |lines| {
+            read_jsonl_batches(path, &progress, &mut |lines| {
                 let line_source = Source::new(path.display().to_string(), "");
                 let done = over_batch(&pool, lines, |(n, line)| {
                     jsonl_document(&set, &line_source, n, line).map(|d| d.map(|d| each(&d)))
@@ -386,6 +405,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
                         if let Err(e) = d.write(&mut writer) {
                             return Ok(Err(e));
                         }
+                        d.recycle(&buffers);
                     }
                 }
                 Ok(Ok(()))
@@ -399,6 +419,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
                 for d in over_batch(&pool, std::mem::take(batch), |doc| each(&doc)) {
                     failing |= d.failing;
                     d.write(&mut writer)?;
+                    d.recycle(&buffers);
                 }
                 Ok(())
             };
@@ -421,6 +442,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
             Err(p) => input_problems.push(p),
         }
     }
+    progress.finish_and_clear();
     writer.finish().map_err(|e| output_error(&e))?;
     if !input_problems.is_empty() {
         print_problems(&input_problems, errors);
@@ -429,23 +451,44 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
     Ok(if failing { Exit::Findings } else { Exit::Ok })
 }
 
+/// A progress bar on standard error for JSON Lines input, shown only when standard error is a
+/// terminal (and `NO_PROGRESS` is not set): it never mixes with output piped to a file.
+fn progress_bar() -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() || std::env::var_os("NO_PROGRESS").is_some() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 /// The numbered lines of a JSON Lines file, handed to `batch` a megabyte at a time.
 type Lines = Vec<(usize, Vec<u8>)>;
 
 fn read_jsonl_batches(
     path: &Path,
+    progress: &indicatif::ProgressBar,
     batch: &mut dyn FnMut(Lines) -> Result<Result<(), io::Error>, Problem>,
 ) -> Result<Result<(), io::Error>, Problem> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| model::io_problem(&name, &e))?;
+    progress.set_length(file.metadata().map_or(0, |m| m.len()));
+    progress.set_position(0);
+    progress.set_message(name.clone());
     let reader = io::BufReader::with_capacity(1 << 20, file);
     let mut lines: Lines = Vec::new();
     let mut bytes = 0usize;
     for (n, line) in reader.split(b'\n').enumerate() {
         let line = line.map_err(|e| model::io_problem(&name, &e))?;
-        bytes += line.len();
+        bytes += line.len() + 1;
         lines.push((n + 1, line));
         if bytes >= BATCH_BYTES {
+            progress.inc(bytes as u64);
             bytes = 0;
             if let Err(e) = batch(std::mem::take(&mut lines))? {
                 return Ok(Err(e));

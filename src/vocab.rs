@@ -57,8 +57,19 @@ impl Bits {
         self.0.iter().all(|w| *w == 0)
     }
 
+    /// The members, in increasing order (word by word, skipping empty words).
     pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
-        (0..MAX_VALUES as u16).filter(|i| self.contains(*i))
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let bit = rest.trailing_zeros();
+                rest &= rest - 1;
+                Some((w * 64) as u16 + bit as u16)
+            })
+        })
     }
 }
 

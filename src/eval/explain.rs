@@ -43,7 +43,7 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
     if let Some(g) = rule.gate {
         let scope = &set.rules[g];
         match row[g] {
-            Tri::True => t.held.push(format!("{} (`{}`)", scope.title, scope.id)),
+            Tri::True => t.held.push(super::parts::scope_line(set, g).to_string()),
             Tri::False => t
                 .failed
                 .push(format!("{} (`{}`) does not hold", scope.title, scope.id)),
@@ -139,7 +139,7 @@ fn held(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri], out: &mut Ve
         Cond::Rule(r) => {
             let rule = &set.rules[*r];
             match row[*r] {
-                Tri::True => out.push(format!("{} (`@{}`)", rule.title, rule.id)),
+                Tri::True => out.push(super::parts::referred_line(set, *r).to_string()),
                 Tri::Unknown => held(set, &rule.when, facts, row, out),
                 Tri::False => {}
             }

@@ -33,12 +33,48 @@ pub struct Parts {
     pub(crate) json_tail: Box<str>,
 }
 
-/// The parts of every rule, by rule index (`None` for scope and fact rules).
-pub type PartsCache = std::sync::OnceLock<Vec<Option<Parts>>>;
+/// The parts of every rule, by rule index.
+pub type PartsCache = std::sync::OnceLock<AllParts>;
+
+#[derive(Debug)]
+pub struct AllParts {
+    /// `None` for scope and fact rules.
+    findings: Vec<Option<Parts>>,
+    /// `because` when another rule referred to holds: "title (`@id`)".
+    referred: Vec<String>,
+    /// `because` when a rule's scope holds: "title (`id`)".
+    scoped: Vec<String>,
+}
+
+fn all(set: &RuleSet) -> &AllParts {
+    set.parts_cache.get_or_init(|| AllParts {
+        findings: build(set),
+        referred: set
+            .rules
+            .iter()
+            .map(|r| format!("{} (`@{}`)", r.title, r.id))
+            .collect(),
+        scoped: set
+            .rules
+            .iter()
+            .map(|r| format!("{} (`{}`)", r.title, r.id))
+            .collect(),
+    })
+}
 
 /// The parts of rule `i` (a finding rule).
 pub fn of(set: &RuleSet, i: usize) -> Option<&Parts> {
-    set.parts_cache.get_or_init(|| build(set)).get(i)?.as_ref()
+    all(set).findings.get(i)?.as_ref()
+}
+
+/// The `because` line saying that rule `i`, referred to by another, holds.
+pub fn referred_line(set: &RuleSet, i: usize) -> &str {
+    all(set).referred.get(i).map_or("", String::as_str)
+}
+
+/// The `because` line saying that scope rule `i` holds.
+pub fn scope_line(set: &RuleSet, i: usize) -> &str {
+    all(set).scoped.get(i).map_or("", String::as_str)
 }
 
 fn build(set: &RuleSet) -> Vec<Option<Parts>> {
@@ -139,31 +175,44 @@ pub(crate) fn push_list<S: AsRef<str>>(out: &mut String, items: &[S]) {
     out.push(']');
 }
 
+/// Which bytes JSON strings escape: `"`, `\\` and the control characters.
+const ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// A JSON string, escaped exactly as serde_json escapes it (so both writers agree byte for byte).
 pub(crate) fn push_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let escape: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
+        if !ESCAPED[b as usize] {
+            continue;
+        }
         out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 0xf) as usize] as char);
-        } else {
-            out.push_str(escape);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 0xf) as usize] as char);
+            }
         }
         start = i + 1;
     }
