@@ -14,6 +14,7 @@
 pub mod check;
 pub mod classify;
 pub mod classify_support;
+pub mod cleanup;
 pub mod cli;
 pub mod commands;
 pub mod compare;

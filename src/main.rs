@@ -9,6 +9,7 @@ use clausemap::error::{Exit, Problem};
 use clausemap::limits::{self, Limits};
 
 fn main() -> ExitCode {
+    clausemap::cleanup::install();
     let cli = clausemap::cli::Cli::parse();
     let error_format = cli.error_format;
     let env = std::env::var(limits::ENV).ok();

@@ -485,9 +485,10 @@ fn interrupt_after(args: &[&str], dir: &Path, after: Duration, signal: &str) {
 }
 
 /// `memo --out` killed (SIGINT, SIGKILL) part way: every memo file it left is complete, byte
-/// for byte what an uninterrupted run writes. A hidden `.<name>.<pid>.tmp` may remain from the
-/// file being written when the process died (never a memo's own name); the next run into the
-/// folder removes it, and leaves exactly the full run's files.
+/// for byte what an uninterrupted run writes. After SIGINT nothing else is left; after SIGKILL
+/// a hidden `.<name>.<pid>.tmp` may remain from the file being written when the process died
+/// (never a memo's own name); the next run into the folder removes it, and leaves exactly the
+/// full run's files.
 #[cfg(unix)]
 #[test]
 fn an_interrupted_memo_run_leaves_only_complete_files() {
@@ -519,6 +520,8 @@ fn an_interrupted_memo_run_leaves_only_complete_files() {
         );
         for name in files_in(&out) {
             if name.starts_with('.') && name.ends_with(".tmp") {
+                // SIGINT is caught: the file being written is removed before exiting.
+                assert!(*signal != "-INT", "{name} left behind after SIGINT");
                 continue;
             }
             let got = std::fs::read(out.join(&name)).unwrap();

@@ -382,6 +382,8 @@ fn backticked(message: &str) -> Option<&str> {
 /// Held while a writer owns the ledger; removes the lock file when dropped.
 struct Lock {
     path: PathBuf,
+    /// Removes the lock file if the run is interrupted while it is held.
+    _guard: crate::cleanup::Guard,
 }
 
 /// The lock files this process holds (a library user may write ledgers from several threads).
@@ -493,7 +495,11 @@ fn acquire(ledger: &Path) -> Result<Lock, Problem> {
                 if let Ok(mut held) = HELD.lock() {
                     held.insert(path.clone());
                 }
-                return Ok(Lock { path });
+                let guard = crate::cleanup::guard(&path);
+                return Ok(Lock {
+                    path,
+                    _guard: guard,
+                });
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 let text = fs::read_to_string(&path).unwrap_or_default();
