@@ -450,4 +450,42 @@ fn parallel_evaluation_gives_the_same_bytes_in_the_same_order() {
     .code(0);
     assert_eq!(one.stdout.lines().count(), 3000);
     assert!(one.stdout == two.stdout, "--jobs 2 changed the output");
+    // Every format, several files, a broken line and the classified profile: each thread
+    // count gives the same bytes as one thread.
+    let sparse = run(&[
+        "bench",
+        "gen",
+        "--provisions",
+        "2000",
+        "--per-document",
+        "150",
+        "--seed",
+        "6",
+        "--profile",
+        "classified",
+    ])
+    .code(0);
+    let mut text = sparse.stdout.clone();
+    text.insert_str(text.find('\n').unwrap() + 1, "{\"provisions\": [oops\n");
+    std::fs::write(dir.path().join("s.jsonl"), text).unwrap();
+    let lines: Vec<&str> = gen.stdout.lines().take(40).collect();
+    let json = format!("[{}]", lines.join(","));
+    std::fs::write(dir.path().join("c.json"), json).unwrap();
+    for format in ["json", "jsonl", "csv", "sarif", "table"] {
+        let args = |jobs: &'static str| {
+            vec![
+                "evaluate", "s.jsonl", "c.json", "c.jsonl", "--format", format, "--as-of", AS_OF,
+                "--jobs", jobs,
+            ]
+        };
+        let one = run_in(dir.path(), &args("1"), None);
+        for jobs in ["2", "3"] {
+            let many = run_in(dir.path(), &args(jobs), None);
+            assert_eq!(one.code, many.code, "{format} --jobs {jobs}");
+            assert!(
+                one.stdout == many.stdout,
+                "{format}: --jobs {jobs} changed the output"
+            );
+        }
+    }
 }
