@@ -56,6 +56,8 @@ const DFA_SIZE_LIMIT: usize = 32 * (1 << 20);
 const MAX_EVIDENCE_PER_PATTERN_VALUE: usize = 8;
 /// How far back (in chars) from a match the negation check looks, at most.
 const NEGATION_LOOKBACK_CHARS: usize = 240;
+/// How far after a match `negation.after` looks, at most.
+const NEGATION_LOOKAHEAD_CHARS: usize = 160;
 
 // ------------------------------------------------------------------------------------------
 // The file format (serde only)
@@ -81,8 +83,26 @@ pub struct ClassifierFile {
     /// `in_meta_sentences: true`.
     #[serde(default)]
     pub meta_sentences: Vec<String>,
+    /// Segment-level thresholds: attribute → value → how much evidence the value needs in one
+    /// text. A value without an entry needs one match. Each match adds its pattern's `weight`.
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, BTreeMap<String, ThresholdSpec>>,
     /// The patterns, in any order.
     pub patterns: Vec<PatternSpec>,
+}
+
+/// How much evidence a value needs in one text (see `thresholds` in `rules/classifier.yaml`).
+#[derive(Deserialize, Debug, Clone, Copy, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdSpec {
+    /// The least total weight of its matches (default 0: any match).
+    #[serde(default)]
+    pub min: f64,
+    /// The least share (0–1) of the strongest value of the same attribute in the text: with
+    /// `relative: 0.3`, a `topic` whose evidence weighs less than 30% of the best-supported
+    /// topic's is a passing mention, not what the text is about (default 0).
+    #[serde(default)]
+    pub relative: f64,
 }
 
 /// How negation is recognised: a cue (`not`, `never`, …) in the same clause, within a few
@@ -106,7 +126,8 @@ pub struct NegationSpec {
     pub window_words: Option<usize>,
     /// Regexes for a negation that FOLLOWS the match in its clause ("your e-mail address is
     /// never shared"); each is tried at the end of the match, on the rest of the sentence
-    /// (up to 160 chars), and must match there (it is anchored).
+    /// (up to 160 chars), and must match there (it is anchored). They are tried only where a
+    /// negation cue (`cues`) follows the match within those 160 chars.
     #[serde(default)]
     pub after: Vec<String>,
 }
@@ -146,6 +167,13 @@ pub struct PatternSpec {
     /// Whether the pattern also counts in `meta_sentences` (default false).
     #[serde(default)]
     pub in_meta_sentences: bool,
+    /// How much one match counts towards a value's threshold (default 1).
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+}
+
+fn default_weight() -> f64 {
+    1.0
 }
 
 fn default_true() -> bool {
@@ -273,6 +301,19 @@ impl Classification {
     }
 }
 
+/// What [`Classifier::profile`] measured for one pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatternProfile {
+    /// The pattern id, or `(prefilter)`.
+    pub id: String,
+    /// Time spent matching it.
+    pub time: std::time::Duration,
+    /// Whether the pre-filter let it run.
+    pub ran: bool,
+    /// How many raw matches it found (before context, meta and negation checks).
+    pub matches: usize,
+}
+
 // ------------------------------------------------------------------------------------------
 // The compiled classifier
 // ------------------------------------------------------------------------------------------
@@ -296,6 +337,7 @@ struct CompiledPattern {
     when_negated: Vec<Assignment>,
     negatable: bool,
     in_meta: bool,
+    weight: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -309,23 +351,34 @@ struct Negation {
 
 /// A multi-pattern literal pre-filter. Every match of a pattern starts with one of its prefix
 /// literals and ends with one of its suffix literals (both extracted from its regex by
-/// `regex-syntax`). One Aho-Corasick pass over the text finds which literals occur; a
-/// pattern's regex runs only when a prefix literal occurs and a suffix literal ends after it. A side that cannot be listed as literals does not filter; a pattern with
-/// neither side always runs. On policy text this cuts the regex searches about tenfold.
+/// `regex-syntax`), and contains, for each of its *required groups*, one literal of that
+/// group (computed from the regex's syntax tree: in `\bwe\s+(?:collect|gather)\b` every match
+/// holds `we` and one of `collect`, `gather`). One Aho-Corasick pass over the text finds which
+/// literals occur; a pattern's regex runs only when a prefix literal occurs, a suffix literal
+/// ends after it, and every required group has a literal in the text. A side that cannot be
+/// listed as literals does not filter; a pattern with nothing to filter on always runs. On
+/// policy text this cuts the regex searches more than tenfold.
 #[derive(Debug, Clone)]
 struct Prefilter {
     automaton: Option<AhoCorasick>,
     /// Literal (automaton pattern id) → (pattern, side) pairs it stands for.
     owners: Vec<Vec<(usize, Side)>>,
-    /// Per pattern: which sides filter it.
-    sides: Vec<(bool, bool)>,
+    /// Per pattern: which sides filter it, and the bit mask of all its required groups.
+    sides: Vec<(bool, bool, u64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
     Prefix,
     Suffix,
+    /// Required group number `n` (a bit in the pattern's mask).
+    Group(u8),
 }
+
+/// How many required groups a pattern keeps (the most selective ones).
+const MAX_REQUIRED_GROUPS: usize = 6;
+/// The shortest literal worth filtering on: shorter ones occur in nearly every provision.
+const MIN_REQUIRED_LITERAL: usize = 3;
 
 impl Prefilter {
     fn build(sources: &[String]) -> Prefilter {
@@ -333,9 +386,18 @@ impl Prefilter {
         let mut owners: Vec<Vec<(usize, Side)>> = Vec::new();
         let mut sides = Vec::with_capacity(sources.len());
         for (i, src) in sources.iter().enumerate() {
-            let (prefix, suffix) = literal_sides(src);
-            sides.push((prefix.is_some(), suffix.is_some()));
-            for (lits, side) in [(prefix, Side::Prefix), (suffix, Side::Suffix)] {
+            let (prefix, suffix, groups) = literal_sides(src);
+            let mask = if groups.len() >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << groups.len()) - 1
+            };
+            sides.push((prefix.is_some(), suffix.is_some(), mask));
+            let mut all = vec![(prefix, Side::Prefix), (suffix, Side::Suffix)];
+            for (g, lits) in groups.into_iter().enumerate() {
+                all.push((Some(lits), Side::Group(g as u8)));
+            }
+            for (lits, side) in all {
                 for lit in lits.unwrap_or_default() {
                     let next = owners.len();
                     let id = *literal_index.entry(lit).or_insert(next);
@@ -358,7 +420,7 @@ impl Prefilter {
             .ok();
         if automaton.is_none() {
             // Cannot happen with these sizes; stay correct anyway: filter nothing.
-            sides = vec![(false, false); sources.len()];
+            sides = vec![(false, false, 0); sources.len()];
         }
         Prefilter {
             automaton,
@@ -367,22 +429,24 @@ impl Prefilter {
         }
     }
 
-    /// For each pattern, the offset to start searching from, or `None` when it cannot match.
-    fn candidates(&self, hay: &[u8], n: usize) -> Vec<Option<usize>> {
-        // (first prefix hit start, last suffix hit end)
-        let mut hits: Vec<(Option<usize>, Option<usize>)> = vec![(None, None); n];
+    /// For each pattern, the range of `hay` its matches must lie in (from the first prefix
+    /// literal to the end of the last suffix literal), or `None` when it cannot match.
+    fn candidates(&self, hay: &[u8], n: usize) -> Vec<Option<(usize, usize)>> {
+        // (first prefix hit start, last suffix hit end, required groups seen)
+        let mut hits: Vec<(Option<usize>, Option<usize>, u64)> = vec![(None, None, 0); n];
         if let Some(ac) = &self.automaton {
             for m in ac.find_overlapping_iter(hay) {
                 if let Some(pats) = self.owners.get(m.pattern().as_usize()) {
                     for &(p, side) in pats {
                         if let Some(h) = hits.get_mut(p) {
                             match side {
+                                // Overlapping matches come in order of their ends, not
+                                // their starts: keep the smallest start.
                                 Side::Prefix => {
-                                    if h.0.is_none() {
-                                        h.0 = Some(m.start());
-                                    }
+                                    h.0 = Some(h.0.map_or(m.start(), |s| s.min(m.start())))
                                 }
                                 Side::Suffix => h.1 = Some(h.1.map_or(m.end(), |e| e.max(m.end()))),
+                                Side::Group(g) => h.2 |= 1u64 << g,
                             }
                         }
                     }
@@ -391,17 +455,21 @@ impl Prefilter {
         }
         (0..n)
             .map(|p| {
-                let (has_prefix, has_suffix) = self.sides.get(p).copied().unwrap_or((false, false));
-                let (first, last_suffix_end) = hits.get(p).copied().unwrap_or((None, None));
-                let start = if has_prefix { first? } else { 0 };
-                if has_suffix {
-                    // A match starts at a prefix hit and ends at a suffix hit after it.
-                    let end = last_suffix_end?;
-                    if end <= start {
-                        return None;
-                    }
+                let (has_prefix, has_suffix, mask) =
+                    self.sides.get(p).copied().unwrap_or((false, false, 0));
+                let (first, last_suffix_end, groups) =
+                    hits.get(p).copied().unwrap_or((None, None, 0));
+                if groups & mask != mask {
+                    return None;
                 }
-                Some(start)
+                let start = if has_prefix { first? } else { 0 };
+                let end = if has_suffix {
+                    // A match starts at a prefix hit and ends at a suffix hit after it.
+                    last_suffix_end?
+                } else {
+                    hay.len()
+                };
+                (end > start).then_some((start, end))
             })
             .collect()
     }
@@ -412,15 +480,15 @@ type Literals = Vec<Vec<u8>>;
 
 /// The prefix and the suffix literals of `src` (lowercased): every match starts with one of
 /// the first and ends with one of the second. A side is `None` when it cannot be listed (or
-/// holds an empty literal).
-fn literal_sides(src: &str) -> (Option<Literals>, Option<Literals>) {
+/// holds an empty literal). Then its required groups (see [`required_groups`]).
+fn literal_sides(src: &str) -> (Option<Literals>, Option<Literals>, Vec<Literals>) {
     let Ok(hir) = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(src)
     else {
-        return (None, None);
+        return (None, None, Vec::new());
     };
     let side = |kind: ExtractKind| -> Option<Vec<Vec<u8>>> {
         let mut extractor = Extractor::new();
@@ -432,7 +500,13 @@ fn literal_sides(src: &str) -> (Option<Literals>, Option<Literals>) {
             .limit_total(4000);
         let seq = extractor.extract(&hir);
         let literals = seq.literals()?;
-        if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        // A side with a short literal (`we`, `a`) filters nothing: such literals occur in
+        // nearly every provision, and only slow the automaton down.
+        if literals.is_empty()
+            || literals
+                .iter()
+                .any(|l| l.as_bytes().len() < MIN_REQUIRED_LITERAL)
+        {
             return None;
         }
         let mut out: Vec<Vec<u8>> = literals
@@ -443,7 +517,75 @@ fn literal_sides(src: &str) -> (Option<Literals>, Option<Literals>) {
         out.dedup();
         Some(out)
     };
-    (side(ExtractKind::Prefix), side(ExtractKind::Suffix))
+    let mut groups: Vec<Literals> = required_groups(&hir)
+        .into_iter()
+        .map(minimal_literals)
+        .filter(|g| !g.is_empty() && g.iter().all(|l| l.len() >= MIN_REQUIRED_LITERAL))
+        .collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(group_score(g)));
+    groups.dedup();
+    groups.truncate(MAX_REQUIRED_GROUPS);
+    (side(ExtractKind::Prefix), side(ExtractKind::Suffix), groups)
+}
+
+/// How selective a group of alternative literals is: longer literals and fewer of them are
+/// rarer in text.
+fn group_score(group: &Literals) -> usize {
+    let shortest = group.iter().map(Vec::len).min().unwrap_or(0);
+    (shortest * 1000).saturating_sub(group.len())
+}
+
+/// Lowercase, sort, and drop every literal that contains another one of the group: where it
+/// occurs, the shorter one occurs too.
+fn minimal_literals(group: Literals) -> Literals {
+    let mut lits: Literals = group.into_iter().map(|l| l.to_ascii_lowercase()).collect();
+    lits.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    lits.dedup();
+    let mut out: Literals = Vec::new();
+    for l in lits {
+        if !out
+            .iter()
+            .any(|o| l.windows(o.len().max(1)).any(|w| w == o.as_slice()))
+        {
+            out.push(l);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Groups of literals every match of `hir` contains: for each group, at least one of its
+/// literals occurs inside the match. A concatenation requires the groups of each of its parts;
+/// an alternation requires, from each branch, its most selective group (their union); a
+/// repetition at least once requires what its body requires; anything else (classes,
+/// optional parts, look-arounds) requires nothing.
+fn required_groups(hir: &regex_syntax::hir::Hir) -> Vec<Literals> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(lit) => vec![vec![lit.0.to_vec()]],
+        HirKind::Capture(cap) => required_groups(&cap.sub),
+        HirKind::Repetition(rep) if rep.min >= 1 => required_groups(&rep.sub),
+        HirKind::Concat(parts) => parts.iter().flat_map(required_groups).collect(),
+        HirKind::Alternation(branches) => {
+            let mut union: Literals = Vec::new();
+            for branch in branches {
+                let best = required_groups(branch)
+                    .into_iter()
+                    .map(minimal_literals)
+                    .filter(|g| !g.is_empty() && g.iter().all(|l| !l.is_empty()))
+                    .max_by_key(group_score);
+                match best {
+                    Some(g) => union.extend(g),
+                    None => return Vec::new(),
+                }
+            }
+            if union.len() > 256 {
+                return Vec::new();
+            }
+            vec![union]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// A compiled classifier: every regex built once, ready for many texts.
@@ -456,6 +598,7 @@ pub struct Classifier {
     meta: Option<Regex>,
     negation: Negation,
     one_of: BTreeMap<String, Vec<String>>,
+    thresholds: BTreeMap<String, BTreeMap<String, ThresholdSpec>>,
 }
 
 fn build_regex(pattern: &str) -> Result<Regex, String> {
@@ -746,6 +889,14 @@ impl Classifier {
                 ));
             }
 
+            if !(p.weight.is_finite() && p.weight > 0.0) {
+                problems.push(problem(
+                    format!("{at}.weight"),
+                    format!("weight `{}` must be a positive number", p.weight),
+                    None,
+                ));
+            }
+
             if alternatives.is_empty() || !regex_ok {
                 continue;
             }
@@ -762,9 +913,37 @@ impl Classifier {
                         when_negated,
                         negatable: p.negatable,
                         in_meta: p.in_meta_sentences,
+                        weight: p.weight,
                     });
                 }
                 Err(e) => problems.push(problem(at, format!("invalid pattern: {e}"), None)),
+            }
+        }
+
+        for (attribute, values) in &file.thresholds {
+            for (value, t) in values {
+                let at = format!("thresholds.{attribute}.{value}");
+                if !vocabulary_values(attribute, value) {
+                    problems.push(problem(
+                        at.clone(),
+                        format!("`{value}` is not a declared value of `{attribute}`"),
+                        Some("declare it in rules/vocabulary.yaml, or fix the attribute or value name"),
+                    ));
+                }
+                if !(t.min.is_finite() && t.min >= 0.0) {
+                    problems.push(problem(
+                        format!("{at}.min"),
+                        "must be a number of at least 0",
+                        None,
+                    ));
+                }
+                if !(t.relative.is_finite() && (0.0..=1.0).contains(&t.relative)) {
+                    problems.push(problem(
+                        format!("{at}.relative"),
+                        "must be a number from 0 to 1",
+                        None,
+                    ));
+                }
             }
         }
 
@@ -778,6 +957,7 @@ impl Classifier {
             meta,
             negation,
             one_of: file.one_of,
+            thresholds: file.thresholds,
         })
     }
 
@@ -791,21 +971,37 @@ impl Classifier {
         self.patterns.iter().map(|p| p.id.as_str())
     }
 
-    /// Time each pattern (and the pre-filter, reported as `(prefilter)`) over `text`, slowest
-    /// first: a tool for authors whose new pattern made classification slow.
-    pub fn profile(&self, text: &str) -> Vec<(String, std::time::Duration)> {
+    /// Time each pattern (and the pre-filter, reported as `(prefilter)`) over `text` as
+    /// [`Classifier::classify`] runs them: a pattern the pre-filter rules out is not run (its
+    /// time is zero). Slowest first, with the number of raw matches: a tool for authors whose
+    /// new pattern made classification slow, or whose literals do not filter.
+    pub fn profile(&self, text: &str) -> Vec<PatternProfile> {
         let shadow = ascii_shadow(text);
         let hay = shadow.as_bytes();
         let mut out = Vec::new();
         let t = std::time::Instant::now();
-        let _ = self.prefilter.candidates(hay, self.patterns.len());
-        out.push(("(prefilter)".to_string(), t.elapsed()));
-        for p in &self.patterns {
+        let first_chance = self.prefilter.candidates(hay, self.patterns.len());
+        out.push(PatternProfile {
+            id: "(prefilter)".to_string(),
+            time: t.elapsed(),
+            ran: true,
+            matches: 0,
+        });
+        for (p, first) in self.patterns.iter().zip(first_chance) {
             let t = std::time::Instant::now();
-            let _ = p.regex.find_iter(hay).count();
-            out.push((p.id.clone(), t.elapsed()));
+            let matches = first.map_or(0, |range| {
+                p.regex
+                    .find_iter(regex_automata::Input::new(hay).range(range.0..range.1))
+                    .count()
+            });
+            out.push(PatternProfile {
+                id: p.id.clone(),
+                time: t.elapsed(),
+                ran: first.is_some(),
+                matches,
+            });
         }
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.id.cmp(&b.id)));
         out
     }
 
@@ -820,9 +1016,14 @@ impl Classifier {
         // markup was stripped) names a topic but makes no claim: claim patterns (negatable
         // ones) skip matches that lie inside it.
         let heading_end = heading_prefix_end(&shadow);
-        // (attribute, value, pattern) -> spans
-        let mut found: BTreeMap<(String, String, usize), Vec<(usize, usize)>> = BTreeMap::new();
+        // (pattern, negated, assignment) -> spans; turned into attribute values at the end, so
+        // that a match costs no allocation.
+        let mut hits: BTreeMap<(usize, bool, usize), Vec<(usize, usize)>> = BTreeMap::new();
         let hay = shadow.as_bytes();
+        // Per sentence, the negation cues in it (found once, when a match there first needs
+        // them): a match with no cue before it in its clause, or after it, is not negated,
+        // and needs no further look.
+        let mut cue_cache: Vec<Option<Vec<(usize, usize)>>> = vec![None; sentences.len()];
         let mut meta_cache: std::collections::HashMap<usize, bool> =
             std::collections::HashMap::new();
         let mut context_cache: std::collections::HashMap<(usize, usize), bool> =
@@ -833,13 +1034,14 @@ impl Classifier {
             let Some(pattern) = self.patterns.get(index) else {
                 continue;
             };
-            // `find_iter` over the whole text, not repeated `find_at` calls from `first`: the
+            // One `find_iter` over the pre-filter's range, not repeated `find_at` calls: the
             // iterator carries the regex crate's guard against quadratic re-scanning (measured:
-            // `find_at` loops went quadratic on 100 KB without sentence breaks).
-            for m in pattern.regex.find_iter(hay) {
-                if m.start() < first {
-                    continue;
-                }
+            // `find_at` loops went quadratic on 100 KB without sentence breaks). Look-arounds
+            // (`\b`) at the ends of the range still see the text beyond it.
+            for m in pattern
+                .regex
+                .find_iter(regex_automata::Input::new(hay).range(first.0..first.1))
+            {
                 if m.start() == m.end() {
                     continue;
                 }
@@ -876,26 +1078,74 @@ impl Classifier {
                         continue;
                     }
                 }
-                let negated = pattern.negatable
-                    && !self.starts_with_scope_break(hay, m.start(), m.end())
-                    && (self.is_negated(&shadow, s_start, m.start())
-                        || self.is_negated_after(hay, m.end(), s_end));
+                let negated = pattern.negatable && {
+                    let cues = match cue_cache.get_mut(s_idx) {
+                        Some(Some(c)) => &*c,
+                        Some(slot) => &*slot.insert(self.cues_in(hay, s_start, s_end)),
+                        None => &[][..],
+                    };
+                    let from = s_start.max(m.start().saturating_sub(NEGATION_LOOKBACK_CHARS));
+                    let after_end = s_end.min(m.end().saturating_add(NEGATION_LOOKAHEAD_CHARS));
+                    let cue_before = cues.iter().any(|&(a, b)| a >= from && b <= m.start());
+                    let cue_after = cues.iter().any(|&(a, _)| a >= m.end() && a < after_end);
+                    ((cue_before && self.is_negated(&shadow, s_start, m.start()))
+                        || (cue_after && self.is_negated_after(hay, m.end(), s_end)))
+                        && !self.starts_with_scope_break(hay, m.start(), m.end())
+                };
                 let assignments = if negated {
                     &pattern.when_negated
                 } else {
                     &pattern.set
                 };
-                for a in assignments {
-                    let spans = found
-                        .entry((a.attribute.clone(), a.value.clone(), index))
-                        .or_default();
+                for i in 0..assignments.len() {
+                    let spans = hits.entry((index, negated, i)).or_default();
                     if spans.len() < MAX_EVIDENCE_PER_PATTERN_VALUE {
                         spans.push((m.start(), m.end()));
                     }
                 }
             }
         }
+        // (attribute, value, pattern) -> spans
+        let mut found: BTreeMap<(String, String, usize), Vec<(usize, usize)>> = BTreeMap::new();
+        for ((index, negated, i), spans) in hits {
+            let Some(pattern) = self.patterns.get(index) else {
+                continue;
+            };
+            let assignments = if negated {
+                &pattern.when_negated
+            } else {
+                &pattern.set
+            };
+            if let Some(a) = assignments.get(i) {
+                let all = found
+                    .entry((a.attribute.clone(), a.value.clone(), index))
+                    .or_default();
+                all.extend(spans);
+                all.sort_unstable();
+                all.dedup();
+                all.truncate(MAX_EVIDENCE_PER_PATTERN_VALUE);
+            }
+        }
         self.assemble(text, found)
+    }
+
+    /// The negation cues of the sentence `start..end` (byte offsets into the shadow), as
+    /// absolute spans; a cue inside an ignored phrase ("not limited to") does not count.
+    fn cues_in(&self, hay: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
+        let (Some(cues), Some(sentence)) = (&self.negation.cues, hay.get(start..end)) else {
+            return Vec::new();
+        };
+        let ignored: Vec<(usize, usize)> = match &self.negation.ignore {
+            Some(ignore) => ignore
+                .find_iter(sentence)
+                .map(|m| (m.start(), m.end()))
+                .collect(),
+            None => Vec::new(),
+        };
+        cues.find_iter(sentence)
+            .filter(|c| !ignored.iter().any(|&(a, b)| c.start() < b && a < c.end()))
+            .map(|c| (start + c.start(), start + c.end()))
+            .collect()
     }
 
     /// Whether the match itself opens with a scope break ("unless you opt in"): then no
@@ -914,7 +1164,7 @@ impl Classifier {
         let Some(after) = &self.negation.after else {
             return false;
         };
-        let end = sentence_end.min(at.saturating_add(160));
+        let end = sentence_end.min(at.saturating_add(NEGATION_LOOKAHEAD_CHARS));
         hay.get(at..end).is_some_and(|rest| after.is_match(rest))
     }
 
@@ -974,6 +1224,7 @@ impl Classifier {
         text: &str,
         found: BTreeMap<(String, String, usize), Vec<(usize, usize)>>,
     ) -> Classification {
+        let found = self.apply_thresholds(found);
         // Pick the winning value of each one_of attribute.
         let mut one_of_winner: BTreeMap<&str, &str> = BTreeMap::new();
         for (attribute, order) in &self.one_of {
@@ -1044,6 +1295,49 @@ impl Classifier {
             attributes,
             evidence,
         }
+    }
+}
+
+impl Classifier {
+    /// Drop the values whose evidence does not reach their threshold: the total weight of
+    /// their matches must reach `min`, and `relative` times the weight of the strongest value
+    /// of the same attribute.
+    fn apply_thresholds(
+        &self,
+        mut found: BTreeMap<(String, String, usize), Vec<(usize, usize)>>,
+    ) -> BTreeMap<(String, String, usize), Vec<(usize, usize)>> {
+        if self.thresholds.is_empty() {
+            return found;
+        }
+        let mut score: BTreeMap<(&str, &str), f64> = BTreeMap::new();
+        for ((attribute, value, index), spans) in &found {
+            if self.thresholds.contains_key(attribute) {
+                let w = self.patterns.get(*index).map_or(1.0, |p| p.weight);
+                *score.entry((attribute, value)).or_default() += w * spans.len() as f64;
+            }
+        }
+        let mut strongest: BTreeMap<&str, f64> = BTreeMap::new();
+        for (&(attribute, _), &s) in &score {
+            let best = strongest.entry(attribute).or_default();
+            *best = best.max(s);
+        }
+        let dropped: BTreeSet<(String, String)> = score
+            .iter()
+            .filter(|(&(attribute, value), &s)| {
+                self.thresholds
+                    .get(attribute)
+                    .and_then(|vs| vs.get(value))
+                    .is_some_and(|t| {
+                        let best = strongest.get(attribute).copied().unwrap_or(0.0);
+                        s + 1e-9 < t.min || s + 1e-9 < t.relative * best
+                    })
+            })
+            .map(|(&(a, v), _)| (a.to_string(), v.to_string()))
+            .collect();
+        if !dropped.is_empty() {
+            found.retain(|(a, v, _), _| !dropped.contains(&(a.clone(), v.clone())));
+        }
+        found
     }
 }
 
@@ -1290,6 +1584,7 @@ mod tests {
                 vec!["opt_in".to_string(), "opt_out".to_string()],
             )]),
             meta_sentences: vec![],
+            thresholds: BTreeMap::new(),
             patterns: yaml_patterns,
         }
     }
@@ -1306,6 +1601,7 @@ mod tests {
             when_negated: BTreeMap::new(),
             negatable: true,
             in_meta_sentences: false,
+            weight: 1.0,
         }
     }
 
@@ -1342,6 +1638,52 @@ mod tests {
         assert_eq!(
             r.attributes.get("consent"),
             Some(&AttributeValue::One("opt_in".into()))
+        );
+    }
+
+    #[test]
+    fn thresholds_need_enough_evidence() {
+        let mut f = file(vec![
+            pat("share", &["share"], "topic", "sharing"),
+            pat("opt", &["opt out"], "topic", "choice"),
+        ]);
+        f.thresholds = BTreeMap::from([(
+            "topic".to_string(),
+            BTreeMap::from([(
+                "choice".to_string(),
+                ThresholdSpec {
+                    min: 1.0,
+                    relative: 0.5,
+                },
+            )]),
+        )]);
+        let c = Classifier::compile(f, &any).unwrap();
+        // A passing mention next to a stronger topic is dropped, with its evidence.
+        let r = c.classify("We share it. We share it again. We share it a third time. Opt out.");
+        assert!(r.has("topic", "sharing"));
+        assert!(!r.has("topic", "choice"));
+        assert!(r.evidence.iter().all(|e| e.value != "choice"));
+        // What the text is about is kept.
+        let r = c.classify("We share it. You can opt out. To opt out, write to us.");
+        assert!(r.has("topic", "choice"));
+        let mut bad = file(vec![pat("x", &["x"], "topic", "choice")]);
+        bad.patterns[0].weight = -1.0;
+        bad.thresholds = BTreeMap::from([(
+            "topic".to_string(),
+            BTreeMap::from([(
+                "choice".to_string(),
+                ThresholdSpec {
+                    min: 0.0,
+                    relative: 2.0,
+                },
+            )]),
+        )]);
+        let problems = Classifier::compile(bad, &any).unwrap_err();
+        let paths: Vec<_> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"patterns[0].weight"), "{paths:?}");
+        assert!(
+            paths.contains(&"thresholds.topic.choice.relative"),
+            "{paths:?}"
         );
     }
 

@@ -424,6 +424,67 @@ pub fn bench(args: crate::cli::BenchClassifyArgs) -> Result<crate::error::Exit, 
         crate::report::VERSION,
         classifier.pattern_count()
     );
-    crate::commands::emit(&format!("{header}{}", report.to_markdown()));
+    let mut out = format!("{header}{}", report.to_markdown());
+    if args.dev {
+        out.push_str(&error_examples(&report.errors));
+    } else {
+        out.push_str(&limits(&report));
+    }
+    crate::commands::emit(&out);
     Ok(crate::error::Exit::Ok)
+}
+
+/// The dev split's error examples, for tuning (never printed for the test split).
+fn error_examples(errors: &[crate::classify::score::ErrorExample]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from("## Error examples (dev split)\n\n");
+    for e in errors {
+        let _ = writeln!(
+            s,
+            "- **{}** {} `{}` {}: {}",
+            e.kind,
+            e.label,
+            e.place,
+            if e.patterns.is_empty() {
+                String::new()
+            } else {
+                format!("[{}]", e.patterns.join(", "))
+            },
+            e.text
+        );
+    }
+    s
+}
+
+/// What limits the classifier, and how far it is from published classifiers.
+fn limits(report: &crate::classify::score::ScoreReport) -> String {
+    format!(
+        "## What limits it / how far from published classifiers
+
+Published OPP-115 classifiers trained on the corpus (logistic regression and SVMs over n-grams in the
+original paper, CNNs and fine-tuned BERT-style models since) reach about 0.8–0.9 micro-F1 on the
+segment-level practice categories; this classifier is at {micro:.3} micro-F1 (macro {macro:.3}) over
+the nine practice categories, with no training at all: every decision is a readable pattern with a
+pattern id and a span, and the thresholds are a few lines of `rules/classifier.yaml`. What limits it:
+
+- **The labels are about what a segment dwells on, not what it mentions.** OPP-115 annotators give a
+  segment a category when it describes such a practice; an opt-out link at the end of a paragraph on
+  advertising partners is usually recorded as a *Choice Type* of the sharing practice, not as a
+  *User Choice/Control* practice. Patterns see mentions; the segment-level thresholds (`min`,
+  `relative` to the strongest topic, per-pattern `weight`) recover part of the difference, at the
+  cost of recall.
+- **Attribute values are sparse and overlap.** Several attribute rows have 10–20 gold segments in
+  the test split (Health, View, Delete, Public), so one pattern's errors move their precision by
+  ten points; values such as *Marketing* and *Advertising*, or *Analytics* and *Personalization*,
+  share their vocabulary, and the annotators' majority often picked only one of them.
+- **Tuning data is small.** The 29 `dev` policies (1,025 segments) are the only data the patterns
+  were tuned on; a trained model would use the 86 others too, which here are held out for reporting.
+- **Single segments, no document context.** A segment that continues the previous one (\"this
+  information\", \"these companies\") is classified on its own words.
+
+"
+        ,
+        micro = report.micro_f1(),
+        macro = report.macro_f1(),
+    )
 }
