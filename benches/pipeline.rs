@@ -10,6 +10,7 @@
     reason = "a benchmark whose setup fails has nothing to measure"
 )]
 
+mod classify;
 mod rego;
 
 use std::hint::black_box;
@@ -311,6 +312,25 @@ fn evaluate(c: &mut Criterion) {
                 black_box(n)
             })
         });
+        g.bench_with_input(
+            BenchmarkId::new("rules only, batched", name),
+            set,
+            |b, set| {
+                let slices: Vec<&[_]> = interned.iter().map(Vec::as_slice).collect();
+                let shared = Facts {
+                    attrs: &[],
+                    entity: &e,
+                    doc: &[],
+                    as_of,
+                };
+                let program = eval::program::of(set);
+                let mut rows = eval::program::Rows::default();
+                b.iter(|| {
+                    program.run_batch(set.rules.len(), &slices, &shared, &mut rows);
+                    black_box(rows.row(0).len())
+                })
+            },
+        );
         g.bench_with_input(BenchmarkId::new("intern+rules", name), set, |b, set| {
             let mut row = Vec::new();
             b.iter(|| {
@@ -437,6 +457,21 @@ fn versus_rego(c: &mut Criterion) {
                 black_box(row.len())
             })
         });
+        // What `evaluate` runs: the document's provisions through the program together.
+        g.bench_function(BenchmarkId::new("clausemap, batched", name), |b| {
+            let slices: Vec<&[_]> = interned[..batch].iter().map(Vec::as_slice).collect();
+            let shared = Facts {
+                attrs: &[],
+                entity: &e,
+                doc: &[],
+                as_of,
+            };
+            let mut rows = eval::program::Rows::default();
+            b.iter(|| {
+                eval::program::of(&set).run_batch(set.rules.len(), &slices, &shared, &mut rows);
+                black_box(rows.row(0).len())
+            })
+        });
     }
     g.finish();
 }
@@ -487,6 +522,7 @@ criterion_group!(
     evaluate,
     write,
     memos,
-    versus_rego
+    versus_rego,
+    classify::platform
 );
 criterion_main!(benches);
