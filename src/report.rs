@@ -360,9 +360,8 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".to_string());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let _guard = crate::cleanup::guard(&tmp);
+    let (mut file, _guard) = crate::cleanup::create(&tmp, |p| std::fs::File::create(p))?;
     let written = (|| -> io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);

@@ -489,13 +489,15 @@ fn acquire(ledger: &Path) -> Result<Lock, Problem> {
     let host = host();
     let start = Instant::now();
     loop {
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
+        let created = crate::cleanup::create(&path, |p| {
+            OpenOptions::new().write(true).create_new(true).open(p)
+        });
+        match created {
+            Ok((mut f, guard)) => {
                 let _ = write!(f, "pid: {}\nhost: {host}\n", std::process::id());
                 if let Ok(mut held) = HELD.lock() {
                     held.insert(path.clone());
                 }
-                let guard = crate::cleanup::guard(&path);
                 return Ok(Lock {
                     path,
                     _guard: guard,
