@@ -244,6 +244,16 @@ pub(crate) type ClassifierCache =
     std::sync::OnceLock<Result<Option<std::sync::Arc<crate::classify::Classifier>>, Vec<Problem>>>;
 
 impl RuleSet {
+    /// The official source of a rule's article, or of its regulation when the article index
+    /// gives none.
+    pub fn source_of(&self, rule: &Rule) -> &str {
+        let pack = &self.packs[rule.pack];
+        pack.articles
+            .get(&rule.article)
+            .and_then(|a| a.source.as_deref())
+            .unwrap_or(&pack.source)
+    }
+
     pub fn rule(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
     }

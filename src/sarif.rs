@@ -157,11 +157,7 @@ impl SarifRun {
         let mut rule_index = HashMap::new();
         for rule in set.rules.iter().filter(|r| r.is_finding()) {
             let pack = &set.packs[rule.pack];
-            let source = pack
-                .articles
-                .get(&rule.article)
-                .and_then(|a| a.source.clone())
-                .unwrap_or_else(|| pack.source.clone());
+            let source = set.source_of(rule);
             let mut r = json!({
                 "id": rule.id,
                 "shortDescription": {"text": rule.title},

@@ -103,11 +103,7 @@ fn build(set: &RuleSet) -> Vec<Option<Parts>> {
                 return None;
             }
             let pack = &set.packs[rule.pack];
-            let source = pack
-                .articles
-                .get(&rule.article)
-                .and_then(|a| a.source.clone())
-                .unwrap_or_else(|| pack.source.clone());
+            let source = set.source_of(rule);
             let texts = |v: &[String]| -> Arc<[Text]> {
                 v.iter().map(|s| Text::from(s.as_str())).collect()
             };
@@ -135,7 +131,7 @@ fn build(set: &RuleSet) -> Vec<Option<Parts>> {
             push_key(&mut middle, "because");
             let mut tail = String::new();
             push_key(&mut tail, "source");
-            push_str(&mut tail, &source);
+            push_str(&mut tail, source);
             Some(Parts {
                 rule: rule.id.as_str().into(),
                 regulation: pack.regulation.as_str().into(),
