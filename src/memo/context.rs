@@ -163,20 +163,12 @@ pub struct AgencyView<'a> {
     pub regulations: Vec<&'a Value>,
 }
 
-/// A regulation engaged by the provision. The first eight fields are what the pack says of
-/// its regulation (shared by provision and document memos).
+/// A regulation engaged by the provision: what the pack says of its regulation (shared by
+/// provision and document memos), then what the provision engages.
 #[derive(Clone, Debug, Serialize)]
 pub struct RegulationView<'a> {
-    pub regulation: &'a Value,
-    pub name: &'a Value,
-    /// The official citation, e.g. `Regulation (EU) 2016/679`.
-    pub citation: &'a Value,
-    pub jurisdiction: &'a Value,
-    pub jurisdiction_name: &'a Value,
-    pub in_force: &'a Value,
-    pub source: &'a Value,
-    /// The pack's statement of penalties (empty when the pack has none).
-    pub penalties: &'a Value,
+    #[serde(flatten)]
+    pub header: &'a PackHeader,
     /// Gravest severity and strongest status among its findings.
     pub severity: Severity,
     pub status: Status,
@@ -491,14 +483,8 @@ pub struct Engagement<'a> {
 /// provisions that engage it.
 #[derive(Clone, Debug, Serialize)]
 pub struct DocRegulation<'a> {
-    pub regulation: &'a Value,
-    pub name: &'a Value,
-    pub citation: &'a Value,
-    pub jurisdiction: &'a Value,
-    pub jurisdiction_name: &'a Value,
-    pub in_force: &'a Value,
-    pub source: &'a Value,
-    pub penalties: &'a Value,
+    #[serde(flatten)]
+    pub header: &'a PackHeader,
     pub severity: Severity,
     pub status: Status,
     pub provisions: Vec<Engagement<'a>>,
@@ -576,16 +562,25 @@ impl DocumentMemo<'_> {
     }
 }
 
-/// What a pack says of its regulation, as template values.
+/// What a pack says of its regulation, as template values: the first fields of every
+/// [`RegulationView`] and [`DocRegulation`].
+#[derive(Debug, Serialize)]
+pub struct PackHeader {
+    pub regulation: Value,
+    pub name: Value,
+    /// The official citation, e.g. `Regulation (EU) 2016/679`.
+    pub citation: Value,
+    pub jurisdiction: Value,
+    pub jurisdiction_name: Value,
+    pub in_force: Value,
+    pub source: Value,
+    /// The pack's statement of penalties (empty when the pack has none).
+    pub penalties: Value,
+}
+
+/// A pack's header and its PackRef, built once per rule set.
 struct PackValues {
-    regulation: Value,
-    name: Value,
-    citation: Value,
-    jurisdiction: Value,
-    jurisdiction_name: Value,
-    in_force: Value,
-    source: Value,
-    penalties: Value,
+    header: PackHeader,
     /// Its PackRef, not engaged and engaged.
     refs: [Value; 2],
 }
@@ -721,14 +716,16 @@ impl<'a> Basis<'a> {
                     })
                 };
                 PackValues {
-                    regulation: Value::from(p.regulation.as_str()),
-                    name: Value::from(p.name.as_str()),
-                    citation: Value::from(p.citation.as_str()),
-                    jurisdiction: Value::from(p.jurisdiction.as_str()),
-                    jurisdiction_name: Value::from(basis.jurisdiction_name(&p.jurisdiction)),
-                    in_force: Value::from(p.in_force.to_string()),
-                    source: Value::from(p.source.as_str()),
-                    penalties: Value::from(p.penalties.as_str()),
+                    header: PackHeader {
+                        regulation: Value::from(p.regulation.as_str()),
+                        name: Value::from(p.name.as_str()),
+                        citation: Value::from(p.citation.as_str()),
+                        jurisdiction: Value::from(p.jurisdiction.as_str()),
+                        jurisdiction_name: Value::from(basis.jurisdiction_name(&p.jurisdiction)),
+                        in_force: Value::from(p.in_force.to_string()),
+                        source: Value::from(p.source.as_str()),
+                        penalties: Value::from(p.penalties.as_str()),
+                    },
                     refs: [pack_ref(false), pack_ref(true)],
                 }
             })
@@ -950,14 +947,7 @@ impl<'a> Basis<'a> {
                 None => {
                     let p = pack.1;
                     out.push(RegulationView {
-                        regulation: &p.regulation,
-                        name: &p.name,
-                        citation: &p.citation,
-                        jurisdiction: &p.jurisdiction,
-                        jurisdiction_name: &p.jurisdiction_name,
-                        in_force: &p.in_force,
-                        source: &p.source,
-                        penalties: &p.penalties,
+                        header: &p.header,
                         severity: f.severity,
                         status: f.status,
                         articles: Vec::new(),
@@ -1394,14 +1384,7 @@ pub fn document_memo(
                 })
                 .collect();
             DocRegulation {
-                regulation: r.regulation,
-                name: r.name,
-                citation: r.citation,
-                jurisdiction: r.jurisdiction,
-                jurisdiction_name: r.jurisdiction_name,
-                in_force: r.in_force,
-                source: r.source,
-                penalties: r.penalties,
+                header: r.header,
                 severity: r.severity,
                 status: r.status,
                 provisions,
