@@ -11,16 +11,13 @@ use clausemap::rules::RuleSet;
 use clausemap::source::Source;
 use libfuzzer_sys::fuzz_target;
 
-static SET: LazyLock<RuleSet> =
-    LazyLock::new(
-        || match clausemap::check::compile(clausemap::rules::builtin_sources()) {
-            Ok(set) => set,
-            Err(p) => panic!(
-                "the built-in rules do not check: {}",
-                clausemap::error::render_all(&p)
-            ),
-        },
-    );
+static SET: LazyLock<RuleSet> = LazyLock::new(|| match clausemap::commands::load_rules(None) {
+    Ok(set) => set,
+    Err(p) => panic!(
+        "the built-in rules do not check: {}",
+        clausemap::error::render_all(&p)
+    ),
+});
 
 static CLASSIFIER: LazyLock<Arc<Classifier>> =
     LazyLock::new(|| match clausemap::classify_support::classifier(&SET) {
