@@ -101,8 +101,6 @@ pub struct Writer<'a, W: Write> {
     renderer: Renderer<'a>,
     /// The JSON of the outcome being written, reused from one outcome to the next.
     buf: String,
-    format: OutputFormat,
-    as_of: Date,
     count: usize,
     pub findings: usize,
     /// SARIF only: the run being written (see `crate::sarif`).
@@ -120,8 +118,6 @@ impl<'a, W: Write> Writer<'a, W> {
                 digest: set.digest(),
             },
             buf: String::new(),
-            format,
-            as_of,
             count: 0,
             findings: 0,
             sarif: None,
@@ -168,7 +164,7 @@ impl<'a, W: Write> Writer<'a, W> {
         if outcomes == 0 {
             return Ok(());
         }
-        if self.format == OutputFormat::Json && self.count > 0 {
+        if self.renderer.format == OutputFormat::Json && self.count > 0 {
             self.out.write_all(b",")?;
         }
         self.out.write_all(text.as_bytes())?;
@@ -187,7 +183,7 @@ impl<'a, W: Write> Writer<'a, W> {
             return written;
         }
         self.findings += o.findings.len();
-        match self.format {
+        match self.renderer.format {
             OutputFormat::Json | OutputFormat::Jsonl => {}
             OutputFormat::Csv => write_csv(&mut self.out, o)?,
             OutputFormat::Table => write_table(&mut self.out, o)?,
@@ -202,7 +198,7 @@ impl<'a, W: Write> Writer<'a, W> {
     }
 
     pub fn finish(mut self) -> io::Result<W> {
-        match self.format {
+        match self.renderer.format {
             OutputFormat::Json => self.out.write_all(b"]}\n")?,
             OutputFormat::Table => writeln!(
                 self.out,
@@ -211,7 +207,7 @@ impl<'a, W: Write> Writer<'a, W> {
                 if self.count == 1 { "" } else { "s" },
                 self.findings,
                 if self.findings == 1 { "" } else { "s" },
-                self.as_of
+                self.renderer.as_of
             )?,
             OutputFormat::Sarif => {
                 if let Some(run) = self.sarif.take() {
