@@ -424,7 +424,11 @@ pub fn bench(args: crate::cli::BenchClassifyArgs) -> Result<crate::error::Exit, 
         crate::report::VERSION,
         classifier.pattern_count()
     );
-    let mut out = format!("{header}{}", report.to_markdown());
+    let mut out = format!(
+        "{header}{}{}",
+        mapping_notes(&mapping),
+        report.to_markdown()
+    );
     if args.dev {
         out.push_str(&error_examples(&report.errors));
     } else {
@@ -432,6 +436,36 @@ pub fn bench(args: crate::cli::BenchClassifyArgs) -> Result<crate::error::Exit, 
     }
     crate::commands::emit(&out);
     Ok(crate::error::Exit::Ok)
+}
+
+/// The mapping rows whose `note` says why a label is mapped the way it is (where our value's
+/// meaning differs from the dataset's label), as a list for the report's introduction.
+fn mapping_notes(mapping: &crate::classify::score::CorpusMapping) -> String {
+    use std::fmt::Write as _;
+    let rows: Vec<_> = mapping
+        .opp115
+        .attributes
+        .iter()
+        .filter_map(|a| a.note.as_deref().map(|n| (a, n)))
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "Where one of our values means something other than the OPP-115 label it is scored against, the mapping row says so (`note` in `rules/corpus-mapping.yaml`):\n\n",
+    );
+    for (a, note) in rows {
+        let _ = writeln!(
+            s,
+            "- **{} / {} = {}**: {}",
+            a.category.replace('*', "\\*"),
+            a.attribute,
+            a.values.join(" or "),
+            note.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }
+    s.push('\n');
+    s
 }
 
 /// The dev split's error examples, for tuning (never printed for the test split).

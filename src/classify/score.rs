@@ -98,6 +98,11 @@ pub struct AttributeMapping {
     /// carry (default true).
     #[serde(default = "default_true")]
     pub negatable: bool,
+    /// Why the row maps the label the way it does, where our value's meaning differs from the
+    /// dataset's label (documentation only: printed in the report's introduction, never used
+    /// in scoring).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 fn default_true() -> bool {
