@@ -305,10 +305,7 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         // A rule whose own condition is unknown and of which nothing held is not engaged by
         // the clause at all: it would be "undetermined" on any clause. Only a rule that the
         // clause partly meets is reported as undetermined.
-        if row[i] == Tri::Unknown
-            && eval(&rule.when, facts, row) == Tri::Unknown
-            && !explain::engaged(set, &rule.when, facts, row)
-        {
+        if row[i] == Tri::Unknown && !explain::reported_when_unknown(set, &rule.when, facts, row) {
             continue;
         }
         let trace = explain::trace(set, i, facts, row);

@@ -31,14 +31,13 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
     let rule = &set.rules[i];
     let mut t = Trace::default();
     let mut missing = BTreeSet::new();
-    let when = eval(&rule.when, facts, row);
-    match when {
-        Tri::True => held(set, &rule.when, facts, row, &mut t.held),
-        Tri::False => failed(set, &rule.when, facts, row, &mut t.failed),
-        Tri::Unknown => {
-            held(set, &rule.when, facts, row, &mut t.held);
-            unknowns(set, &rule.when, facts, row, &mut missing);
+    match held_value(set, &rule.when, facts, row, &mut t.held) {
+        Tri::True => {}
+        Tri::False => {
+            t.held.clear();
+            failed(set, &rule.when, facts, row, &mut t.failed);
         }
+        Tri::Unknown => unknowns(set, &rule.when, facts, row, &mut missing),
     }
     if let Some(g) = rule.gate {
         let scope = &set.rules[g];
@@ -78,76 +77,153 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
 /// a predicate in it. Entity and document facts, a negation that holds only because a fact is
 /// absent, and a rule referred to whose own condition the clause does not meet do not count.
 pub fn engaged(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
+    speaks(set, cond, facts, row).engaged
+}
+
+/// A condition's value, and whether the clause itself makes it so.
+struct Spoken {
+    value: Tri,
+    /// A stated attribute meets a predicate of the condition (see [`engaged`]).
+    engaged: bool,
+    /// The condition is false because of something the clause states, not because a fact is
+    /// absent.
+    refuted: bool,
+}
+
+/// [`Spoken`] for a condition, every node of it evaluated once.
+fn speaks(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> Spoken {
     match cond {
-        Cond::All(parts) | Cond::Any(parts) => parts
-            .iter()
-            .any(|p| eval(p, facts, row) != Tri::False && engaged(set, p, facts, row)),
-        Cond::Not(c) => eval(c, facts, row) == Tri::False && refuted(set, c, facts, row),
-        Cond::Const(_) => false,
-        Cond::Rule(r) => row[*r] != Tri::False && engaged(set, &set.rules[*r].when, facts, row),
+        Cond::All(parts) | Cond::Any(parts) => {
+            let all = matches!(cond, Cond::All(_));
+            let mut s = Spoken {
+                value: Tri::from_bool(all),
+                engaged: false,
+                refuted: false,
+            };
+            for p in parts {
+                let part = speaks(set, p, facts, row);
+                s.engaged |= part.value != Tri::False && part.engaged;
+                s.refuted |= part.value == Tri::False && part.refuted;
+                s.value = if all {
+                    s.value.and(part.value)
+                } else {
+                    s.value.or(part.value)
+                };
+            }
+            s
+        }
+        Cond::Not(c) => {
+            let inner = speaks(set, c, facts, row);
+            Spoken {
+                value: inner.value.not(),
+                engaged: inner.value == Tri::False && inner.refuted,
+                refuted: inner.value == Tri::True && inner.engaged,
+            }
+        }
+        Cond::Const(b) => Spoken {
+            value: Tri::from_bool(*b),
+            engaged: false,
+            refuted: false,
+        },
+        Cond::Rule(r) => {
+            let value = row[*r];
+            let inner = speaks(set, &set.rules[*r].when, facts, row);
+            Spoken {
+                value,
+                engaged: value != Tri::False && inner.engaged,
+                refuted: value == Tri::False && inner.refuted,
+            }
+        }
         Cond::Leaf(leaf) => {
-            matches!(leaf.slot, Slot::Attr(_)) && eval_leaf(leaf, facts) == Tri::True
+            let value = eval_leaf(leaf, facts);
+            let attr = matches!(leaf.slot, Slot::Attr(_));
+            Spoken {
+                value,
+                engaged: attr && value == Tri::True,
+                refuted: attr
+                    && value == Tri::False
+                    && !matches!(leaf.test, LeafTest::Known)
+                    && facts.get(leaf.slot).is_some(),
+            }
         }
     }
 }
 
-/// Whether a false condition is false because of something the clause states (not because a
-/// fact is absent).
-fn refuted(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
-    match cond {
-        Cond::All(parts) | Cond::Any(parts) => parts
-            .iter()
-            .any(|p| eval(p, facts, row) == Tri::False && refuted(set, p, facts, row)),
-        Cond::Not(c) => eval(c, facts, row) == Tri::True && engaged(set, c, facts, row),
-        Cond::Const(_) => false,
-        Cond::Rule(r) => row[*r] == Tri::False && refuted(set, &set.rules[*r].when, facts, row),
-        Cond::Leaf(leaf) => {
-            matches!(leaf.slot, Slot::Attr(_))
-                && !matches!(leaf.test, LeafTest::Known)
-                && facts.get(leaf.slot).is_some()
-                && eval_leaf(leaf, facts) == Tri::False
-        }
-    }
+/// Whether a rule found unknown on a provision is reported: its own condition is not unknown,
+/// or the clause partly meets it ([`engaged`]). A rule of which nothing held would be
+/// "undetermined" on any clause.
+pub fn reported_when_unknown(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
+    let s = speaks(set, cond, facts, row);
+    s.value != Tri::Unknown || s.engaged
 }
 
 /// The lines that made a true condition true; for an unknown condition, the parts of it that
 /// hold. Only what is true is said: a rule referred to is named as met only when it is.
 fn held(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri], out: &mut Vec<String>) {
+    held_value(set, cond, facts, row, out);
+}
+
+/// [`held`], returning the condition's value: each node is evaluated once, and the lines of a
+/// part that turns out not to count are taken back.
+fn held_value(
+    set: &RuleSet,
+    cond: &Cond,
+    facts: &Facts<'_>,
+    row: &[Tri],
+    out: &mut Vec<String>,
+) -> Tri {
     match cond {
         Cond::All(parts) => {
+            let mut acc = Tri::True;
             for p in parts {
-                if eval(p, facts, row) != Tri::False {
-                    held(set, p, facts, row, out);
+                let mark = out.len();
+                let v = held_value(set, p, facts, row, out);
+                if v == Tri::False {
+                    out.truncate(mark);
                 }
+                acc = acc.and(v);
             }
+            acc
         }
         Cond::Any(parts) => {
+            let mut acc = Tri::False;
             for p in parts {
-                if eval(p, facts, row) == Tri::True {
-                    held(set, p, facts, row, out);
+                let mark = out.len();
+                let v = held_value(set, p, facts, row, out);
+                if v != Tri::True {
+                    out.truncate(mark);
                 }
+                acc = acc.or(v);
             }
+            acc
         }
         Cond::Not(c) => {
-            if eval(c, facts, row) == Tri::False {
+            let v = eval(c, facts, row);
+            if v == Tri::False {
                 let mut inner = Vec::new();
                 failed(set, c, facts, row, &mut inner);
                 out.extend(inner.into_iter().map(|l| format!("not: {l}")));
             }
+            v.not()
         }
-        Cond::Const(_) => {}
+        Cond::Const(b) => Tri::from_bool(*b),
         Cond::Rule(r) => {
-            let rule = &set.rules[*r];
-            match row[*r] {
+            let v = row[*r];
+            match v {
                 Tri::True => out.push(super::parts::referred_line(set, *r).to_string()),
-                Tri::Unknown => held(set, &rule.when, facts, row, out),
+                Tri::Unknown => {
+                    held_value(set, &set.rules[*r].when, facts, row, out);
+                }
                 Tri::False => {}
             }
+            v
         }
         Cond::Leaf(leaf) => {
-            if eval_leaf(leaf, facts) == Tri::True {
+            let v = eval_leaf(leaf, facts);
+            if v == Tri::True {
                 out.push(describe(set, leaf, facts));
             }
+            v
         }
     }
 }
@@ -205,34 +281,58 @@ pub fn unknowns(
     row: &[Tri],
     out: &mut BTreeSet<String>,
 ) {
+    let mut paths = Vec::new();
+    unknown_value(set, cond, facts, row, &mut paths);
+    out.extend(paths);
+}
+
+/// [`unknowns`] into a list, returning the condition's value: each node is evaluated once, and
+/// the facts of a part that turns out not to be unknown are taken back.
+fn unknown_value(
+    set: &RuleSet,
+    cond: &Cond,
+    facts: &Facts<'_>,
+    row: &[Tri],
+    out: &mut Vec<String>,
+) -> Tri {
     match cond {
         Cond::All(parts) | Cond::Any(parts) => {
+            let all = matches!(cond, Cond::All(_));
+            let mut acc = Tri::from_bool(all);
             for p in parts {
-                if eval(p, facts, row) == Tri::Unknown {
-                    unknowns(set, p, facts, row, out);
+                let mark = out.len();
+                let v = unknown_value(set, p, facts, row, out);
+                if v != Tri::Unknown {
+                    out.truncate(mark);
                 }
+                acc = if all { acc.and(v) } else { acc.or(v) };
             }
+            acc
         }
-        Cond::Not(c) => unknowns(set, c, facts, row, out),
-        Cond::Const(_) => {}
+        Cond::Not(c) => unknown_value(set, c, facts, row, out).not(),
+        Cond::Const(b) => Tri::from_bool(*b),
         Cond::Rule(r) => {
             let rule = &set.rules[*r];
-            if row[*r] == Tri::Unknown {
-                unknowns(set, &rule.when, facts, row, out);
+            let v = row[*r];
+            if v == Tri::Unknown {
+                unknown_value(set, &rule.when, facts, row, out);
                 if let Some(g) = rule.gate {
                     if row[g] == Tri::Unknown {
-                        unknowns(set, &set.rules[g].when, facts, row, out);
+                        unknown_value(set, &set.rules[g].when, facts, row, out);
                     }
                 }
             }
+            v
         }
         Cond::Leaf(leaf) => {
-            if eval_leaf(leaf, facts) == Tri::Unknown {
-                out.insert(match &leaf.test {
+            let v = eval_leaf(leaf, facts);
+            if v == Tri::Unknown {
+                out.push(match &leaf.test {
                     LeafTest::MapNum { key, .. } => format!("{}.{key}", leaf.path_base()),
                     _ => leaf.path.clone(),
                 });
             }
+            v
         }
     }
 }
