@@ -283,6 +283,12 @@ pub struct Flag {
 
 /// The findings of one provision, from its row of rule values.
 pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
+    let stated = facts
+        .attrs
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_some())
+        .fold(0u64, |m, (a, _)| m | 1u64.checked_shl(a as u32).unwrap_or(0));
     let mut out = Vec::new();
     for (i, rule) in set.rules.iter().enumerate() {
         if !rule.is_finding() || row[i] == Tri::False {
@@ -305,7 +311,7 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         // A rule whose own condition is unknown and of which nothing held is not engaged by
         // the clause at all: it would be "undetermined" on any clause. Only a rule that the
         // clause partly meets is reported as undetermined.
-        if row[i] == Tri::Unknown && !explain::reported_when_unknown(set, &rule.when, facts, row) {
+        if row[i] == Tri::Unknown && !reported_when_unknown(set, i, facts, row, stated) {
             continue;
         }
         let trace = explain::trace(set, i, facts, row);
@@ -342,6 +348,23 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         )
     });
     out
+}
+
+/// Whether rule `i`, unknown on a provision, is reported ([`explain::reported_when_unknown`]).
+/// A rule none of whose attributes the provision states cannot be engaged by it: only its
+/// condition's value is needed.
+fn reported_when_unknown(
+    set: &RuleSet,
+    i: usize,
+    facts: &Facts<'_>,
+    row: &[Tri],
+    stated: u64,
+) -> bool {
+    let when = &set.rules[i].when;
+    match parts::attrs_read(set, i) {
+        Some(read) if read & stated == 0 => eval(when, facts, row) != Tri::Unknown,
+        _ => explain::reported_when_unknown(set, when, facts, row),
+    }
 }
 
 /// One flag per jurisdiction with findings: the strongest status, its gravest severity, and

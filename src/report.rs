@@ -64,8 +64,8 @@ pub struct Renderer<'a> {
     set: &'a RuleSet,
     format: OutputFormat,
     as_of: Date,
-    /// The digest of the rule packs, computed once.
-    digest: String,
+    /// What ends every JSON Lines object: `,"as_of":"…","rules_sha256":"…"}`, escaped once.
+    line_end: String,
 }
 
 impl Renderer<'_> {
@@ -86,7 +86,7 @@ impl Renderer<'_> {
                     json::outcome(self.set, o, None, out);
                 }
                 OutputFormat::Jsonl => {
-                    json::outcome(self.set, o, Some((self.as_of, &self.digest)), out);
+                    json::outcome(self.set, o, Some(&self.line_end), out);
                     out.push('\n');
                 }
                 OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {}
@@ -115,7 +115,7 @@ impl<'a, W: Write> Writer<'a, W> {
                 set,
                 format,
                 as_of,
-                digest: set.digest(),
+                line_end: json::line_end(as_of, &set.digest()),
             },
             buf: String::new(),
             count: 0,

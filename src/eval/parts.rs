@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::cond::{Cond, Slot};
 use crate::rules::RuleSet;
 
 /// Text shared between a rule and every finding it produces.
@@ -44,6 +45,9 @@ pub struct AllParts {
     referred: Vec<String>,
     /// `because` when a rule's scope holds: "title (`id`)".
     scoped: Vec<String>,
+    /// The provision attributes each rule's condition reads, with those of the rules it refers
+    /// to, as bits by vocabulary index; `None` when the vocabulary has more than 64.
+    attrs_read: Option<Vec<u64>>,
 }
 
 fn all(set: &RuleSet) -> &AllParts {
@@ -59,7 +63,42 @@ fn all(set: &RuleSet) -> &AllParts {
             .iter()
             .map(|r| format!("{} (`{}`)", r.title, r.id))
             .collect(),
+        attrs_read: all_attrs_read(set),
     })
+}
+
+/// The attributes rule `i`'s condition reads (see [`AllParts::attrs_read`]).
+pub fn attrs_read(set: &RuleSet, i: usize) -> Option<u64> {
+    all(set).attrs_read.as_ref()?.get(i).copied()
+}
+
+/// The provision attributes read by every rule's condition, transitively (`check` made sure
+/// that rules refer to each other without cycles).
+fn all_attrs_read(set: &RuleSet) -> Option<Vec<u64>> {
+    fn cond(c: &Cond, masks: &[u64], out: &mut u64) {
+        match c {
+            Cond::All(v) | Cond::Any(v) => v.iter().for_each(|c| cond(c, masks, out)),
+            Cond::Not(c) => cond(c, masks, out),
+            Cond::Rule(r) => *out |= masks.get(*r).copied().unwrap_or(u64::MAX),
+            Cond::Leaf(l) => {
+                if let Slot::Attr(a) = l.slot {
+                    *out |= 1 << a;
+                }
+            }
+            Cond::Const(_) => {}
+        }
+    }
+    if set.vocab.attributes.len() > 64 || set.order.len() != set.rules.len() {
+        return None;
+    }
+    // Dependencies first, so a rule referred to has its mask before the rules that refer to it.
+    let mut masks = vec![u64::MAX; set.rules.len()];
+    for &i in &set.order {
+        let mut m = 0;
+        cond(&set.rules[i].when, &masks, &mut m);
+        masks[i] = m;
+    }
+    Some(masks)
 }
 
 /// The parts of rule `i` (a finding rule).

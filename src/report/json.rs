@@ -5,12 +5,22 @@
 
 use crate::date::Date;
 use crate::eval::parts::{self, push_key, push_list, push_str};
-use crate::eval::{Finding, Flag, Outcome};
+use crate::eval::{Finding, Flag, Outcome, Status};
 use crate::rules::RuleSet;
 
-/// Append one outcome as a JSON object; `extra` adds fields before the closing brace (JSON
-/// Lines carries `as_of` and the rules' digest on every line).
-pub fn outcome(set: &RuleSet, o: &Outcome, extra: Option<(Date, &str)>, out: &mut String) {
+/// `,"as_of":"…","rules_sha256":"…"`: what JSON Lines adds to every provision's object.
+pub fn line_end(as_of: Date, digest: &str) -> String {
+    let mut out = String::new();
+    push_key(&mut out, "as_of");
+    push_str(&mut out, &as_of.to_string());
+    push_key(&mut out, "rules_sha256");
+    push_str(&mut out, digest);
+    out
+}
+
+/// Append one outcome as a JSON object; `extra` (fields already written, see [`line_end`]) goes
+/// before the closing brace.
+pub fn outcome(set: &RuleSet, o: &Outcome, extra: Option<&str>, out: &mut String) {
     out.push_str("{\"id\":");
     push_str(out, &o.id);
     push_key(out, "document");
@@ -46,13 +56,19 @@ pub fn outcome(set: &RuleSet, o: &Outcome, extra: Option<(Date, &str)>, out: &mu
     out.push(']');
     push_key(out, "errors");
     push_list(out, &o.errors);
-    if let Some((as_of, digest)) = extra {
-        push_key(out, "as_of");
-        push_str(out, &as_of.to_string());
-        push_key(out, "rules_sha256");
-        push_str(out, digest);
+    if let Some(extra) = extra {
+        out.push_str(extra);
     }
     out.push('}');
+}
+
+/// A status as a JSON string.
+fn quoted(s: Status) -> &'static str {
+    match s {
+        Status::Applies => "\"applies\"",
+        Status::Undetermined => "\"undetermined\"",
+        Status::Upcoming => "\"upcoming\"",
+    }
 }
 
 fn flag(f: &Flag, out: &mut String) {
@@ -61,7 +77,7 @@ fn flag(f: &Flag, out: &mut String) {
     push_key(out, "severity");
     push_str(out, f.severity.as_str());
     push_key(out, "status");
-    push_str(out, f.status.as_str());
+    out.push_str(quoted(f.status));
     if let Some(d) = f.in_force {
         push_key(out, "in_force");
         push_str(out, &d.to_string());
@@ -82,7 +98,7 @@ fn finding(set: &RuleSet, f: &Finding, out: &mut String) {
         return;
     };
     out.push_str(&p.json_head);
-    push_str(out, f.status.as_str());
+    out.push_str(quoted(f.status));
     if let Some(d) = f.in_force {
         push_key(out, "in_force");
         push_str(out, &d.to_string());
