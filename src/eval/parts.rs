@@ -229,10 +229,22 @@ pub(crate) fn push_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !ESCAPED[b as usize] {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none of them needs escaping.
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            let found = escapes_in(word);
+            if found == 0 {
+                i += 8;
+                continue;
+            }
+            i += (found.trailing_zeros() / 8) as usize;
+        } else if !ESCAPED[bytes[i] as usize] {
+            i += 1;
             continue;
         }
+        let b = bytes[i];
         out.push_str(&s[start..i]);
         match b {
             b'"' => out.push_str("\\\""),
@@ -249,8 +261,47 @@ pub(crate) fn push_str(out: &mut String, s: &str) {
                 out.push(HEX[(b & 0xf) as usize] as char);
             }
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// The bytes of `word` (little-endian) that JSON escapes, as the high bit of each such byte:
+/// `"`, `\\` and those below 0x20. Exact for the lowest byte flagged, which is all the caller
+/// uses (a borrow can only flag bytes above a flagged one).
+fn escapes_in(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_str;
+
+    /// Every ASCII character, alone and at every offset of a word, and text around them with
+    /// multi-byte characters: escaped exactly as serde_json escapes them.
+    #[test]
+    fn escapes_as_serde_does() {
+        let mut cases: Vec<String> = Vec::new();
+        for c in (0u8..0x80).map(char::from) {
+            for pad in 0..17 {
+                cases.push(format!("{}{c}{}", "a".repeat(pad), "é".repeat(pad % 5)));
+                cases.push(format!("{}{c}{c}x😀{c}", "b".repeat(pad)));
+            }
+        }
+        cases.push(String::new());
+        cases.push("\u{7f}\u{80}\u{2028} \"\\\u{1f}".repeat(9));
+        for s in &cases {
+            let mut ours = String::new();
+            push_str(&mut ours, s);
+            assert_eq!(ours, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
 }
