@@ -19,6 +19,7 @@
 pub mod context;
 pub mod engine;
 pub mod output;
+pub mod plan;
 
 use std::io::Write;
 use std::path::Path;

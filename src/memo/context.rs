@@ -12,6 +12,10 @@
 //! first as evaluation sorts them, and every derived list in first-seen order of those findings,
 //! so the same input always gives the same context.
 //!
+//! What a memo shows, and in which order, is computed in [`super::plan`]; this module turns
+//! that plan into tera values (the native renderer of the built-in provision templates writes
+//! text from the same plan).
+//!
 //! Speed: what comes from the rule set (a pack's header and penalties, a finding's rule-derived
 //! fields, its agencies with their remits, the receipt's pack digests) is turned into tera
 //! values once per [`Basis`] and shared by every memo: a [`tera::Value`] is reference-counted,
@@ -25,6 +29,10 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use tera::{Context, Value};
 
+use super::plan::{
+    self, stronger, ActionPlan, AgencyInfo, AgencyPlan, Item, PeerPlan, ProvisionPlan,
+    RegulationPlan, RuleParts,
+};
 use crate::date::Date;
 use crate::eval::cond::Cond;
 use crate::eval::{Finding, Flag, Outcome, Status};
@@ -175,9 +183,6 @@ pub struct RegulationView<'a> {
     pub articles: Vec<ArticleView<'a>>,
     /// The agencies its findings name, with their remit.
     pub agencies: Vec<AgencyView<'a>>,
-    /// The pack's index in the rule set (not shown to templates).
-    #[serde(skip)]
-    pack: usize,
 }
 
 /// A jurisdiction flag.
@@ -359,7 +364,7 @@ pub struct PeerRow<'a> {
     /// The clause in full.
     pub text: &'a str,
     /// The clause on one line, cut after 220 characters (with `…`).
-    pub excerpt: String,
+    pub excerpt: &'a str,
 }
 
 /// The value of `peers` in a provision memo: for each purpose the provision states, in the
@@ -369,26 +374,23 @@ pub fn peers(
     provision: &Provision,
     peers: &crate::compare::Peers,
 ) -> Result<Value, tera::Error> {
-    let attrs = provision.attributes.as_ref();
-    let terms = basis.terms(attrs, "purpose");
-    let practices: Vec<(Term<'_>, String, Vec<crate::compare::Row>)> = terms
-        .into_iter()
-        .filter_map(|t| {
-            // A value the vocabulary does not know is reported by evaluation, not here.
-            let (attr, id, label) = crate::compare::practice(basis.set, t.value).ok()?;
-            Some((t, label, peers.rows(attr, id)))
-        })
-        .collect();
-    let view: Vec<PeerComparison<'_>> = practices
+    peers_value(&basis.peer_plan(provision, peers))
+}
+
+/// The value of `peers`, from its plan.
+pub fn peers_value(plan: &[PeerPlan<'_>]) -> Result<Value, tera::Error> {
+    let view: Vec<PeerComparison<'_>> = plan
         .iter()
-        .map(|(t, label, rows)| PeerComparison {
-            practice: label,
+        .map(|c| PeerComparison {
+            practice: &c.practice,
             attribute: "purpose",
-            value: t.value,
-            label: t.label,
-            rows: rows
+            value: c.term.value,
+            label: c.term.label,
+            rows: c
+                .rows
                 .iter()
-                .map(|r| PeerRow {
+                .zip(&c.excerpts)
+                .map(|(r, excerpt)| PeerRow {
                     entity: &r.entity,
                     document: &r.document,
                     provision: &r.provision,
@@ -399,7 +401,7 @@ pub fn peers(
                     legal_basis: &r.legal_basis,
                     matching: r.matching,
                     text: &r.text,
-                    excerpt: crate::compare::excerpt(&r.text, 220),
+                    excerpt,
                 })
                 .collect(),
         })
@@ -593,13 +595,8 @@ struct AgencyValues {
 }
 
 /// What a finding takes from its rule, as template values: the same for every finding of one
-/// rule with one status, so built once and shared.
-struct RuleValues {
-    /// The finding these were built from, without what is particular to its provision
-    /// (`because`, `missing`, `review`): a later finding shares them only if it says the same.
-    key: Finding,
-    /// The index of its pack in the rule set.
-    pack: Option<usize>,
+/// rule with one status, so built once (from its [`RuleParts`]) and shared.
+pub(super) struct RuleValues {
     rule: Value,
     regulation: Value,
     citation: Value,
@@ -645,14 +642,6 @@ fn status_slot(s: Status) -> usize {
     }
 }
 
-/// A finding with its shared values.
-struct Shared<'f> {
-    finding: &'f Finding,
-    /// The rule's index in the rule set.
-    index: Option<usize>,
-    values: Arc<RuleValues>,
-}
-
 /// What every memo of one run shares: the rule set, the date, the packs' digests, and the
 /// template values built from them.
 pub struct Basis<'a> {
@@ -662,14 +651,14 @@ pub struct Basis<'a> {
     pub rules_sha256: String,
     /// Per rule index: whether its conditions read `recipients`/`transfers`, and
     /// `user_choices`/`consent`.
-    reads: Vec<(bool, bool)>,
+    pub(super) reads: Vec<(bool, bool)>,
     /// MemoInfo of provision memos and of document memos.
     info: [Value; 2],
     as_of_value: Value,
     rules_sha256_value: Value,
     packs: Vec<PackValues>,
     /// Per rule index and status, built on first use.
-    rules: Vec<[OnceLock<Arc<RuleValues>>; 3]>,
+    rules: Vec<[OnceLock<Arc<RuleParts>>; 3]>,
 }
 
 impl<'a> Basis<'a> {
@@ -740,7 +729,7 @@ impl<'a> Basis<'a> {
             .position(|p| p.regulation == regulation)
     }
 
-    fn jurisdiction_name<'s>(&'s self, code: &'s str) -> &'s str {
+    pub(super) fn jurisdiction_name<'s>(&'s self, code: &'s str) -> &'s str {
         self.set
             .vocab
             .jurisdiction_names
@@ -748,32 +737,32 @@ impl<'a> Basis<'a> {
             .map_or(code, String::as_str)
     }
 
-    /// The values a finding takes from its rule: shared with earlier findings of the same rule
-    /// and status when they say the same, else built for it.
-    fn shared<'f>(&self, f: &'f Finding) -> Shared<'f> {
+    /// A finding with what it takes from its rule: shared with earlier findings of the same
+    /// rule and status when they say the same, else built for it.
+    pub(super) fn item<'f>(&self, f: &'f Finding) -> Item<'f> {
         let index = self.set.rule(&f.rule);
         let slot = index
             .and_then(|i| self.rules.get(i))
             .map(|slots| &slots[status_slot(f.status)]);
-        let values = match slot {
+        let parts = match slot {
             Some(slot) => {
-                let cached = slot.get_or_init(|| Arc::new(self.rule_values(f)));
+                let cached = slot.get_or_init(|| Arc::new(self.rule_parts(f)));
                 if same_rule_part(&cached.key, f) {
                     cached.clone()
                 } else {
-                    Arc::new(self.rule_values(f))
+                    Arc::new(self.rule_parts(f))
                 }
             }
-            None => Arc::new(self.rule_values(f)),
+            None => Arc::new(self.rule_parts(f)),
         };
-        Shared {
+        Item {
             finding: f,
             index,
-            values,
+            parts,
         }
     }
 
-    fn rule_values(&self, f: &Finding) -> RuleValues {
+    fn rule_parts(&self, f: &Finding) -> RuleParts {
         let pack_index = self.pack_index(&f.regulation);
         let pack: Option<&Pack> = pack_index.and_then(|i| self.set.packs.get(i));
         let article_title = pack
@@ -783,58 +772,79 @@ impl<'a> Basis<'a> {
         key.because.clear();
         key.missing.clear();
         key.review = None;
-        let agency_values = f
+        let agencies = f
             .agencies
             .iter()
             .map(|name| {
-                let name: &str = name;
+                let text: &str = name;
                 // The finding's own pack first, then any pack that describes the agency.
                 let described = pack
                     .into_iter()
                     .chain(self.set.packs.iter())
-                    .find_map(|p| p.agencies.iter().find(|a| a.name == name));
-                AgencyValues {
-                    name: Value::from(name),
-                    remit: Value::from(described.and_then(|a| a.remit.as_deref())),
-                    url: Value::from(described.and_then(|a| a.url.as_deref())),
+                    .find_map(|p| p.agencies.iter().find(|a| a.name == text));
+                AgencyInfo {
+                    name: name.clone(),
+                    remit: described.and_then(|a| a.remit.clone()),
+                    url: described.and_then(|a| a.url.clone()),
                 }
             })
             .collect();
-        let mut v = RuleValues {
+        RuleParts {
             pack: pack_index,
-            rule: Value::from(&*f.rule),
-            regulation: Value::from(&*f.regulation),
-            citation: Value::from(&*f.citation),
-            article: Value::from(&*f.article),
-            article_title: Value::from(article_title),
-            title: Value::from(&*f.title),
-            jurisdiction: Value::from(&*f.jurisdiction),
-            jurisdiction_name: Value::from(self.jurisdiction_name(&f.jurisdiction)),
-            in_force: Value::from(f.in_force.map(|d| d.to_string())),
-            obligation: Value::from(&*f.obligation),
-            agencies: strings(&f.agencies[..]),
-            actions: strings(&f.actions[..]),
-            source: Value::from(&*f.source),
-            agency_values,
-            reference: Value::none(),
+            article_title: article_title.to_string(),
+            jurisdiction_name: self.jurisdiction_name(&f.jurisdiction).to_string(),
+            agencies,
             key,
-        };
-        v.reference = to_value(&FindingRef {
-            rule: &v.rule,
-            regulation: &v.regulation,
-            citation: &v.citation,
-            title: &v.title,
-            jurisdiction: &v.jurisdiction,
-            severity: f.severity,
-            status: f.status,
-            in_force: &v.in_force,
-            obligation: &v.obligation,
-        });
-        v
+            tera: OnceLock::new(),
+        }
     }
 
-    fn finding<'s>(&self, s: &'s Shared<'_>) -> FindingView<'s> {
-        let v = &*s.values;
+    /// A finding's rule part as template values, built on first use.
+    fn values<'s>(&self, parts: &'s RuleParts) -> &'s RuleValues {
+        parts.tera.get_or_init(|| {
+            let f = &parts.key;
+            let mut v = RuleValues {
+                rule: Value::from(&*f.rule),
+                regulation: Value::from(&*f.regulation),
+                citation: Value::from(&*f.citation),
+                article: Value::from(&*f.article),
+                article_title: Value::from(parts.article_title.as_str()),
+                title: Value::from(&*f.title),
+                jurisdiction: Value::from(&*f.jurisdiction),
+                jurisdiction_name: Value::from(parts.jurisdiction_name.as_str()),
+                in_force: Value::from(f.in_force.map(|d| d.to_string())),
+                obligation: Value::from(&*f.obligation),
+                agencies: strings(&f.agencies[..]),
+                actions: strings(&f.actions[..]),
+                source: Value::from(&*f.source),
+                agency_values: parts
+                    .agencies
+                    .iter()
+                    .map(|a| AgencyValues {
+                        name: Value::from(&*a.name),
+                        remit: Value::from(a.remit.as_deref()),
+                        url: Value::from(a.url.as_deref()),
+                    })
+                    .collect(),
+                reference: Value::none(),
+            };
+            v.reference = to_value(&FindingRef {
+                rule: &v.rule,
+                regulation: &v.regulation,
+                citation: &v.citation,
+                title: &v.title,
+                jurisdiction: &v.jurisdiction,
+                severity: f.severity,
+                status: f.status,
+                in_force: &v.in_force,
+                obligation: &v.obligation,
+            });
+            v
+        })
+    }
+
+    fn finding<'s>(&self, s: &'s Item<'_>) -> FindingView<'s> {
+        let v = self.values(&s.parts);
         let f = s.finding;
         FindingView {
             rule: &v.rule,
@@ -869,20 +879,16 @@ impl<'a> Basis<'a> {
         }
     }
 
-    /// PackRef of every pack, engaged when one of these findings comes from it.
-    fn packs_used(&self, findings: &[&Finding]) -> Vec<&Value> {
-        self.set
-            .packs
+    /// PackRef of every pack, engaged or not as the plan says.
+    fn packs_used(&self, engaged: &[bool]) -> Vec<&Value> {
+        self.packs
             .iter()
-            .zip(&self.packs)
-            .map(|(p, v)| {
-                let engaged = findings.iter().any(|f| p.regulation == *f.regulation);
-                &v.refs[usize::from(engaged)]
-            })
+            .zip(engaged)
+            .map(|(v, &engaged)| &v.refs[usize::from(engaged)])
             .collect()
     }
 
-    fn term<'s>(&'s self, attribute: &str, value: &'s str) -> Term<'s> {
+    pub(super) fn term<'s>(&'s self, attribute: &str, value: &'s str) -> Term<'s> {
         let vocab = &self.set.vocab;
         let label = vocab
             .attribute(attribute)
@@ -904,7 +910,11 @@ impl<'a> Basis<'a> {
         Term { value, label }
     }
 
-    fn terms<'s>(&'s self, attrs: Option<&'s Map<String, Json>>, attribute: &str) -> Vec<Term<'s>> {
+    pub(super) fn terms<'s>(
+        &'s self,
+        attrs: Option<&'s Map<String, Json>>,
+        attribute: &str,
+    ) -> Vec<Term<'s>> {
         match attrs.and_then(|a| a.get(attribute)) {
             Some(Json::Array(items)) => items
                 .iter()
@@ -916,7 +926,10 @@ impl<'a> Basis<'a> {
         }
     }
 
-    fn categories<'s>(&'s self, attrs: Option<&'s Map<String, Json>>) -> Vec<Category<'s>> {
+    pub(super) fn categories<'s>(
+        &'s self,
+        attrs: Option<&'s Map<String, Json>>,
+    ) -> Vec<Category<'s>> {
         let Some(attrs) = attrs else {
             return Vec::new();
         };
@@ -934,52 +947,93 @@ impl<'a> Basis<'a> {
             .collect()
     }
 
-    /// The regulations these findings engage, in first-seen order, each with its articles.
-    fn regulations<'s>(&'s self, findings: &[&'s Shared<'_>]) -> Vec<RegulationView<'s>> {
-        let mut out: Vec<RegulationView<'s>> = Vec::new();
-        for s in findings {
-            let (f, v) = (s.finding, &*s.values);
-            let Some(pack) = v.pack.and_then(|i| self.packs.get(i).map(|p| (i, p))) else {
-                continue;
-            };
-            let i = match out.iter().position(|r| r.pack == pack.0) {
-                Some(i) => i,
-                None => {
-                    let p = pack.1;
-                    out.push(RegulationView {
-                        header: &p.header,
-                        severity: f.severity,
-                        status: f.status,
-                        articles: Vec::new(),
-                        agencies: Vec::new(),
-                        pack: pack.0,
-                    });
-                    out.len() - 1
+    /// The regulations of a plan as template values.
+    fn regulations<'s>(
+        &'s self,
+        items: &[&'s Item<'_>],
+        plan: &[RegulationPlan],
+    ) -> Vec<RegulationView<'s>> {
+        plan.iter()
+            .map(|r| RegulationView {
+                header: &self.packs[r.pack].header,
+                severity: r.severity,
+                status: r.status,
+                articles: r
+                    .articles
+                    .iter()
+                    .map(|a| {
+                        let v = self.values(&items[a.findings[0]].parts);
+                        ArticleView {
+                            article: &v.article,
+                            citation: &v.citation,
+                            title: &v.article_title,
+                            source: &v.source,
+                            findings: a
+                                .findings
+                                .iter()
+                                .map(|&k| &self.values(&items[k].parts).reference)
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+                agencies: self.agencies(items, &r.agencies),
+            })
+            .collect()
+    }
+
+    /// Agencies of a plan as template values.
+    fn agencies<'s>(&'s self, items: &[&'s Item<'_>], plan: &[AgencyPlan]) -> Vec<AgencyView<'s>> {
+        plan.iter()
+            .map(|a| {
+                let v = &self.values(&items[a.item].parts).agency_values[a.agency];
+                AgencyView {
+                    name: &v.name,
+                    remit: &v.remit,
+                    url: &v.url,
+                    regulations: a
+                        .regulations
+                        .iter()
+                        .map(|&k| &self.values(&items[k].parts).regulation)
+                        .collect(),
                 }
-            };
-            let r = &mut out[i];
-            r.severity = r.severity.max(f.severity);
-            r.status = stronger(r.status, f.status);
-            match r.articles.iter_mut().find(|a| *a.article == v.article) {
-                Some(a) => a.findings.push(&v.reference),
-                None => r.articles.push(ArticleView {
-                    article: &v.article,
-                    citation: &v.citation,
-                    title: &v.article_title,
-                    source: &v.source,
-                    findings: vec![&v.reference],
-                }),
-            }
-        }
-        for r in out.iter_mut() {
-            let own: Vec<&Shared<'_>> = findings
-                .iter()
-                .copied()
-                .filter(|s| s.values.pack == Some(r.pack))
-                .collect();
-            r.agencies = agencies(&own);
-        }
-        out
+            })
+            .collect()
+    }
+
+    /// Actions of a plan as template values.
+    fn actions<'s>(
+        &'s self,
+        items: &[&'s Item<'_>],
+        plan: &[ActionPlan<'s>],
+    ) -> Vec<ActionView<'s>> {
+        plan.iter()
+            .map(|a| {
+                let v = self.values(&items[a.item].parts);
+                ActionView {
+                    text: &v.actions.as_array().unwrap_or_default()[a.action],
+                    severity: a.severity,
+                    status: a.status,
+                    citations: self.citations(items, &a.citations),
+                    provisions: a.provisions.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// The citations of these findings, as template values.
+    fn citations<'s>(&'s self, items: &[&'s Item<'_>], which: &[usize]) -> Vec<&'s Value> {
+        which
+            .iter()
+            .map(|&k| &self.values(&items[k].parts).citation)
+            .collect()
+    }
+
+    /// The FindingRefs of these findings.
+    fn references<'s>(&'s self, items: &[&'s Item<'_>], which: &[usize]) -> Vec<&'s Value> {
+        which
+            .iter()
+            .map(|&k| &self.values(&items[k].parts).reference)
+            .collect()
     }
 }
 
@@ -998,29 +1052,6 @@ fn strings<S: std::ops::Deref<Target = str>>(items: &[S]) -> Value {
 // serializer always converts; it fails only on map keys that are not scalars.
 fn to_value<T: Serialize + ?Sized>(value: &T) -> Value {
     Value::try_from_serializable(value).unwrap_or_else(|_| Value::none())
-}
-
-/// The agencies named by these findings, with the remit their packs give them.
-fn agencies<'s>(findings: &[&'s Shared<'_>]) -> Vec<AgencyView<'s>> {
-    let mut out: Vec<AgencyView<'s>> = Vec::new();
-    for s in findings {
-        let v = &*s.values;
-        for a in &v.agency_values {
-            if let Some(seen) = out.iter_mut().find(|seen| *seen.name == a.name) {
-                if !seen.regulations.contains(&&v.regulation) {
-                    seen.regulations.push(&v.regulation);
-                }
-                continue;
-            }
-            out.push(AgencyView {
-                name: &a.name,
-                remit: &a.remit,
-                url: &a.url,
-                regulations: vec![&v.regulation],
-            });
-        }
-    }
-    out
 }
 
 /// Whether rule `i`'s conditions (or those of the fact rules it uses) read one of `names`.
@@ -1051,78 +1082,6 @@ fn cond_reads(set: &RuleSet, cond: &Cond, names: &[&str], depth: usize) -> bool 
     }
 }
 
-fn status_rank(s: Status) -> u8 {
-    match s {
-        Status::Applies => 2,
-        Status::Undetermined => 1,
-        Status::Upcoming => 0,
-    }
-}
-
-fn stronger(a: Status, b: Status) -> Status {
-    if status_rank(b) > status_rank(a) {
-        b
-    } else {
-        a
-    }
-}
-
-/// Merge the actions of findings: one entry per action text, gravest first.
-fn actions<'s>(findings: &[(&'s str, &'s Shared<'_>)]) -> Vec<ActionView<'s>> {
-    let mut out: Vec<ActionView<'s>> = Vec::new();
-    let mut index: BTreeMap<&'s str, usize> = BTreeMap::new();
-    for (provision, s) in findings {
-        let (f, v) = (s.finding, &*s.values);
-        for text in v.actions.as_array().unwrap_or_default() {
-            let Some(key) = text.as_str() else {
-                continue;
-            };
-            let i = *index.entry(key).or_insert_with(|| {
-                out.push(ActionView {
-                    text,
-                    severity: f.severity,
-                    status: f.status,
-                    citations: Vec::new(),
-                    provisions: Vec::new(),
-                });
-                out.len() - 1
-            });
-            let a = &mut out[i];
-            a.severity = a.severity.max(f.severity);
-            a.status = stronger(a.status, f.status);
-            if !a.citations.contains(&&v.citation) {
-                a.citations.push(&v.citation);
-            }
-            if !provision.is_empty() && !a.provisions.contains(provision) {
-                a.provisions.push(provision);
-            }
-        }
-    }
-    // Stable: ties keep the gravest-first order of the findings.
-    out.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(status_rank(b.status).cmp(&status_rank(a.status)))
-    });
-    out
-}
-
-fn severity_counts(findings: &[&Finding], provisions: &[Option<Severity>]) -> Vec<SeverityCount> {
-    Severity::ALL
-        .iter()
-        .rev()
-        .map(|&s| SeverityCount {
-            severity: s,
-            findings: findings.iter().filter(|f| f.severity == s).count(),
-            applies: findings
-                .iter()
-                .filter(|f| f.severity == s && f.status == Status::Applies)
-                .count(),
-            provisions: provisions.iter().filter(|p| **p == Some(s)).count(),
-        })
-        .collect()
-}
-
 fn entity(doc: &Document) -> EntityView<'_> {
     EntityView {
         id: &doc.entity.id,
@@ -1148,41 +1107,19 @@ pub fn provision_memo(
     provision: &Provision,
     outcome: &Outcome,
 ) -> Result<Context, tera::Error> {
-    let shared: Vec<Shared<'_>> = outcome.findings.iter().map(|f| basis.shared(f)).collect();
-    let all: Vec<&Shared<'_>> = shared.iter().collect();
-    let findings: Vec<&Finding> = outcome.findings.iter().collect();
-    let attrs = provision.attributes.as_ref();
-    let rests_on = |pick: fn(&(bool, bool)) -> bool| -> Vec<&Value> {
-        shared
-            .iter()
-            .filter(|s| s.index.and_then(|i| basis.reads.get(i)).is_some_and(pick))
-            .map(|s| &s.values.reference)
-            .collect()
-    };
-    let severity = outcome.severity;
-    let reasons = shared
-        .iter()
-        .filter(|s| s.finding.status == Status::Applies && Some(s.finding.severity) == severity)
-        .map(|s| &s.values.reference)
-        .collect();
-    let mut unknowns: Vec<Unknown<'_>> = Vec::new();
-    for s in &shared {
-        for m in &s.finding.missing {
-            match unknowns.iter_mut().find(|u| u.fact == m) {
-                Some(u) => {
-                    if !u.citations.contains(&&s.values.citation) {
-                        u.citations.push(&s.values.citation);
-                    }
-                }
-                None => unknowns.push(Unknown {
-                    fact: m,
-                    citations: vec![&s.values.citation],
-                }),
-            }
-        }
-    }
-    // One provision: its actions need not say which provisions they concern.
-    let with_provision: Vec<(&str, &Shared<'_>)> = shared.iter().map(|s| ("", s)).collect();
+    let plan = basis.plan(provision, outcome);
+    provision_context(basis, doc, provision, outcome, &plan)
+}
+
+/// The context of one provision's memo, from its plan.
+pub fn provision_context(
+    basis: &Basis<'_>,
+    doc: &Document,
+    provision: &Provision,
+    outcome: &Outcome,
+    plan: &ProvisionPlan<'_>,
+) -> Result<Context, tera::Error> {
+    let items: Vec<&Item<'_>> = plan.items.iter().collect();
     ProvisionMemo {
         memo: &basis.info[0],
         entity: entity(doc),
@@ -1192,35 +1129,39 @@ pub fn provision_memo(
             title: &provision.title,
             text: &provision.text,
             sha256: &provision.sha256,
-            severity,
-            categories: basis.categories(attrs),
+            severity: plan.severity,
+            categories: plan.categories.clone(),
             errors: &outcome.errors,
-            evidence: provision
-                .extra
-                .get("evidence")
-                .filter(|e| e.as_array().is_some_and(|a| !a.is_empty())),
+            evidence: plan.evidence,
         },
         exposure: Exposure {
-            severity,
-            reasons,
-            counts: severity_counts(&findings, &[]),
+            severity: plan.severity,
+            reasons: basis.references(&items, &plan.reasons),
+            counts: plan.counts.clone(),
         },
-        regulations: basis.regulations(&all),
-        findings: shared.iter().map(|s| basis.finding(s)).collect(),
+        regulations: basis.regulations(&items, &plan.regulations),
+        findings: items.iter().map(|s| basis.finding(s)).collect(),
         flags: outcome.flags.iter().map(|f| basis.flag(f)).collect(),
         contracts: Contracts {
-            recipients: basis.terms(attrs, "recipients"),
-            transfers: basis.terms(attrs, "transfers"),
-            findings: rests_on(|r| r.0),
+            recipients: plan.recipients.clone(),
+            transfers: plan.transfers.clone(),
+            findings: basis.references(&items, &plan.contracts),
         },
-        actions: actions(&with_provision),
-        agencies: agencies(&all),
+        actions: basis.actions(&items, &plan.actions),
+        agencies: basis.agencies(&items, &plan.agencies),
         choices: Choices {
-            offered: basis.terms(attrs, "user_choices"),
-            consent: basis.terms(attrs, "consent").into_iter().next(),
-            findings: rests_on(|r| r.1),
+            offered: plan.offered.clone(),
+            consent: plan.consent.clone(),
+            findings: basis.references(&items, &plan.choices),
         },
-        unknowns,
+        unknowns: plan
+            .unknowns
+            .iter()
+            .map(|u| Unknown {
+                fact: u.fact,
+                citations: basis.citations(&items, &u.citations),
+            })
+            .collect(),
         receipt: ProvisionReceipt {
             record: &provision.id,
             document: &doc.meta.id,
@@ -1232,7 +1173,7 @@ pub fn provision_memo(
             as_of: &basis.as_of_value,
             clausemap: VERSION,
             rules_sha256: &basis.rules_sha256_value,
-            rules: basis.packs_used(&findings),
+            rules: basis.packs_used(&plan.engaged),
         },
     }
     .to_context()
@@ -1244,17 +1185,18 @@ pub fn document_memo(
     doc: &Document,
     outcomes: &[Outcome],
 ) -> Result<Context, tera::Error> {
-    // Per provision, its findings with their shared values.
-    let shared: Vec<Vec<Shared<'_>>> = outcomes
+    // Per provision, its findings with their rule parts.
+    let shared: Vec<Vec<Item<'_>>> = outcomes
         .iter()
-        .map(|o| o.findings.iter().map(|f| basis.shared(f)).collect())
+        .map(|o| o.findings.iter().map(|f| basis.item(f)).collect())
         .collect();
-    let all: Vec<(&str, &Shared<'_>)> = outcomes
+    let all: Vec<(&str, &Item<'_>)> = outcomes
         .iter()
         .zip(&shared)
         .flat_map(|(o, s)| s.iter().map(move |s| (o.id.as_str(), s)))
         .collect();
-    let every: Vec<&Shared<'_>> = all.iter().map(|(_, s)| *s).collect();
+    let every: Vec<&Item<'_>> = all.iter().map(|(_, s)| *s).collect();
+    let ids: Vec<&str> = all.iter().map(|(p, _)| *p).collect();
     let findings: Vec<&Finding> = every.iter().map(|s| s.finding).collect();
     let severities: Vec<Option<Severity>> = outcomes.iter().map(|o| o.severity).collect();
 
@@ -1278,7 +1220,7 @@ pub fn document_memo(
                     findings: 0,
                     regulations: Vec::new(),
                 });
-            if status_rank(flag.status) > status_rank(s.status) {
+            if plan::status_rank(flag.status) > plan::status_rank(s.status) {
                 s.status = flag.status;
                 s.severity = flag.severity;
             } else if flag.status == s.status {
@@ -1305,11 +1247,11 @@ pub fn document_memo(
         .collect();
 
     // The gravest findings: applies first, then severity, one entry per rule.
-    let mut ranked: Vec<&(&str, &Shared<'_>)> = all.iter().collect();
+    let mut ranked: Vec<&(&str, &Item<'_>)> = all.iter().collect();
     ranked.sort_by(|a, b| {
         let (a, b) = (a.1.finding, b.1.finding);
-        status_rank(b.status)
-            .cmp(&status_rank(a.status))
+        plan::status_rank(b.status)
+            .cmp(&plan::status_rank(a.status))
             .then(b.severity.cmp(&a.severity))
     });
     let mut gravest: Vec<Gravest<'_>> = Vec::new();
@@ -1321,7 +1263,7 @@ pub fn document_memo(
             }
         } else if gravest.len() < 3 {
             gravest.push(Gravest {
-                finding: &s.values.reference,
+                finding: &basis.values(&s.parts).reference,
                 provisions: vec![p],
                 rule,
             });
@@ -1351,21 +1293,22 @@ pub fn document_memo(
         })
         .collect();
 
-    let regulations = basis
-        .regulations(&every)
-        .into_iter()
+    let regulations = plan::regulations(&every)
+        .iter()
         .map(|r| {
             let provisions = outcomes
                 .iter()
                 .zip(&shared)
                 .filter_map(|(o, s)| {
-                    let own: Vec<&Shared<'_>> =
-                        s.iter().filter(|s| s.values.pack == Some(r.pack)).collect();
+                    let own: Vec<&Item<'_>> =
+                        s.iter().filter(|s| s.parts.pack == Some(r.pack)).collect();
                     let first = own.first()?.finding;
+                    let mut cited: Vec<&str> = Vec::new();
                     let mut citations: Vec<&Value> = Vec::new();
                     for s in &own {
-                        if !citations.contains(&&s.values.citation) {
-                            citations.push(&s.values.citation);
+                        if !cited.contains(&&*s.finding.citation) {
+                            cited.push(&s.finding.citation);
+                            citations.push(&basis.values(&s.parts).citation);
                         }
                     }
                     Some(Engagement {
@@ -1384,11 +1327,11 @@ pub fn document_memo(
                 })
                 .collect();
             DocRegulation {
-                header: r.header,
+                header: &basis.packs[r.pack].header,
                 severity: r.severity,
                 status: r.status,
                 provisions,
-                agencies: r.agencies,
+                agencies: basis.agencies(&every, &r.agencies),
             }
         })
         .collect();
@@ -1405,14 +1348,14 @@ pub fn document_memo(
                 .iter()
                 .filter(|o| o.errors.is_empty() && o.findings.is_empty())
                 .count(),
-            by_severity: severity_counts(&findings, &severities),
+            by_severity: plan::severity_counts(findings.iter().copied(), &severities),
             by_jurisdiction: by_j.into_values().collect(),
             gravest,
         },
         jurisdictions,
         matrix,
         regulations,
-        actions: actions(&all),
+        actions: basis.actions(&every, &plan::actions(&every, &ids)),
         provisions: outcomes
             .iter()
             .zip(&doc.provisions)
@@ -1424,7 +1367,10 @@ pub fn document_memo(
                 severity: o.severity,
                 sha256: &o.sha256,
                 flags: o.flags.iter().map(|f| basis.flag(f)).collect(),
-                findings: s.iter().map(|s| &s.values.reference).collect(),
+                findings: s
+                    .iter()
+                    .map(|s| &basis.values(&s.parts).reference)
+                    .collect(),
                 errors: &o.errors,
             })
             .collect(),
@@ -1437,7 +1383,7 @@ pub fn document_memo(
             as_of: &basis.as_of_value,
             clausemap: VERSION,
             rules_sha256: &basis.rules_sha256_value,
-            rules: basis.packs_used(&findings),
+            rules: basis.packs_used(&plan::engaged(basis.set, findings.iter().copied())),
             provisions: outcomes
                 .iter()
                 .map(|o| ProvisionDigest {
