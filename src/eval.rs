@@ -288,7 +288,9 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         .iter()
         .enumerate()
         .filter(|(_, v)| v.is_some())
-        .fold(0u64, |m, (a, _)| m | 1u64.checked_shl(a as u32).unwrap_or(0));
+        .fold(0u64, |m, (a, _)| {
+            m | 1u64.checked_shl(a as u32).unwrap_or(0)
+        });
     let mut out = Vec::new();
     for (i, rule) in set.rules.iter().enumerate() {
         if !rule.is_finding() || row[i] == Tri::False {
