@@ -659,6 +659,9 @@ pub struct Basis<'a> {
     packs: Vec<PackValues>,
     /// Per rule index and status, built on first use.
     rules: Vec<[OnceLock<Arc<RuleParts>>; 3]>,
+    /// What the native renderer takes from the rule set, escaped for the format, built on
+    /// first use.
+    pub(super) native: OnceLock<super::native::BasisFrags>,
 }
 
 impl<'a> Basis<'a> {
@@ -691,6 +694,7 @@ impl<'a> Basis<'a> {
             rules_sha256,
             packs: Vec::new(),
             rules: (0..set.rules.len()).map(|_| Default::default()).collect(),
+            native: OnceLock::new(),
         };
         basis.packs = set
             .packs
@@ -796,6 +800,7 @@ impl<'a> Basis<'a> {
             agencies,
             key,
             tera: OnceLock::new(),
+            native: OnceLock::new(),
         }
     }
 

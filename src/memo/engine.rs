@@ -25,6 +25,14 @@ mod embedded {
 /// The name the built-in templates go by in messages.
 pub const BUILTIN_DIR: &str = "templates";
 
+/// The text of the built-in template `name`, as embedded in the binary.
+pub fn builtin_text(name: &str) -> Option<&'static str> {
+    embedded::TEMPLATE_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
 /// The largest template file read, in bytes, by default (the limit `template-bytes`).
 pub const MAX_TEMPLATE_BYTES: u64 = crate::limits::DEFAULT.template_bytes;
 
@@ -33,6 +41,8 @@ pub struct Templates {
     tera: Tera,
     /// Every template's text and the name to show in messages, by template name.
     sources: Vec<(String, Source)>,
+    /// The names of the templates that are the built-in ones, unchanged.
+    builtin: Vec<String>,
 }
 
 impl Templates {
@@ -47,8 +57,10 @@ impl Templates {
                 )
             })
             .collect();
+        let mut user = Vec::new();
         if let Some(dir) = dir {
             for (name, source) in read_dir(dir)? {
+                user.push(name.clone());
                 match sources.iter_mut().find(|(n, _)| *n == name) {
                     Some(slot) => slot.1 = source,
                     None => sources.push((name, source)),
@@ -56,10 +68,14 @@ impl Templates {
             }
         }
         sources.sort_by(|a, b| a.0.cmp(&b.0));
-        Templates::from_sources(sources)
+        let mut templates = Templates::from_sources(sources)?;
+        // A template from the user's directory is theirs, even if it reads like the built-in.
+        templates.builtin.retain(|name| !user.contains(name));
+        Ok(templates)
     }
 
-    /// Parse named templates.
+    /// Parse named templates. Those named and written exactly like a built-in template count
+    /// as built-in ([`Templates::is_builtin`]).
     pub fn from_sources(sources: Vec<(String, Source)>) -> Result<Templates, Problem> {
         let mut tera = Tera::new();
         tera.autoescape_on([".html.tera", ".htm.tera", ".xml.tera"]);
@@ -71,7 +87,16 @@ impl Templates {
                 .iter()
                 .map(|(name, source)| (name.as_str(), &*source.text)),
         );
-        let templates = Templates { tera, sources };
+        let builtin = sources
+            .iter()
+            .filter(|(name, source)| builtin_text(name) == Some(&*source.text))
+            .map(|(name, _)| name.clone())
+            .collect();
+        let templates = Templates {
+            tera,
+            sources,
+            builtin,
+        };
         match added {
             Ok(()) => Ok(templates),
             Err(e) => Err(templates.problem(&e, None)),
@@ -81,6 +106,13 @@ impl Templates {
     /// Whether a template of this name is loaded.
     pub fn has(&self, name: &str) -> bool {
         self.tera.contains_template(name)
+    }
+
+    /// Whether template `name` is the built-in one: loaded, not replaced from `--templates DIR`.
+    /// Provision memos whose templates are all built-in are rendered natively
+    /// ([`super::native`]), with the same bytes as tera.
+    pub fn is_builtin(&self, name: &str) -> bool {
+        self.builtin.iter().any(|n| n == name)
     }
 
     /// Render template `name` with a context.
@@ -251,6 +283,26 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, Source)>, Problem> {
     Ok(out)
 }
 
+/// Where escaped text goes: a `String` (the filters) or a byte buffer (the native renderer,
+/// [`super::native`]), so both use one implementation of each escape.
+pub trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    #[inline]
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn put(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
+}
+
 /// Markdown-escape inline text: characters Markdown or HTML would interpret are escaped, and
 /// line breaks become spaces, so the text stays one inline run (a table cell, a list item).
 /// An underscore inside a word is left alone: Markdown does not read it as emphasis.
@@ -260,57 +312,131 @@ pub fn md_escape(text: &str) -> String {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 8);
+    md_escape_to(&mut out, text, false);
+    out
+}
+
+/// The bytes [`md_escape`] changes: `` \ ` * _ [ ] < > | # ~ `` and `\r`, `\n`, `\t`.
+static MD_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = b"\\`*_[]<>|#~\r\n\t";
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// A backslash and the byte, for the bytes [`md_escape`] escapes.
+fn md_escaped(b: u8) -> &'static str {
+    match b {
+        b'\\' => "\\\\",
+        b'`' => "\\`",
+        b'*' => "\\*",
+        b'_' => "\\_",
+        b'[' => "\\[",
+        b']' => "\\]",
+        b'<' => "\\<",
+        b'>' => "\\>",
+        b'|' => "\\|",
+        b'#' => "\\#",
+        _ => "\\~",
+    }
+}
+
+/// [`md_escape`] into `out`. With `keep_backticks`, backticks are copied as they are: the same
+/// as `md_escape(text).replace("\\`", "`")` (the `md | replace(from="\\`", to="`")` of the
+/// provision memo's conditions), since an escaped backtick is the only `` \` `` `md_escape`
+/// writes.
+pub fn md_escape_to(out: &mut impl Sink, text: &str, keep_backticks: bool) {
+    let bytes = text.as_bytes();
+    let mut mark = 0;
+    // Whether the last character written was a space (runs of line breaks become one).
     let mut last_space = false;
-    let mut prev: Option<char> = None;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '_' if prev.is_some_and(char::is_alphanumeric)
-                && chars.peek().is_some_and(|n| n.is_alphanumeric()) =>
-            {
-                out.push(c)
-            }
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\r' | '\n' | '\t' => {
+    for (i, &b) in bytes.iter().enumerate() {
+        if !MD_SPECIAL[usize::from(b)] || (keep_backticks && b == b'`') {
+            continue;
+        }
+        if mark < i {
+            out.put(&text[mark..i]);
+            last_space = bytes[i - 1] == b' ';
+        }
+        mark = i + 1;
+        match b {
+            b'\r' | b'\n' | b'\t' => {
                 if !last_space {
-                    out.push(' ');
+                    out.put(" ");
                 }
                 last_space = true;
-                prev = Some(' ');
-                continue;
             }
-            _ => out.push(c),
+            b'_' if text[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+                && text[i + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric) =>
+            {
+                out.put("_");
+                last_space = false;
+            }
+            _ => {
+                out.put(md_escaped(b));
+                last_space = false;
+            }
         }
-        last_space = c == ' ';
-        prev = Some(c);
     }
-    out
+    if mark < bytes.len() {
+        out.put(&text[mark..]);
+    }
 }
 
 /// Whether [`md_escape`] would change `text`.
 fn needs_md_escape(text: &str) -> bool {
-    text.bytes().any(|b| {
-        matches!(
-            b,
-            b'\\'
-                | b'`'
-                | b'*'
-                | b'_'
-                | b'['
-                | b']'
-                | b'<'
-                | b'>'
-                | b'|'
-                | b'#'
-                | b'~'
-                | b'\r'
-                | b'\n'
-                | b'\t'
-        )
-    })
+    text.bytes().any(|b| MD_SPECIAL[usize::from(b)])
+}
+
+/// Markdown-escape a block and quote it (the `md_quote` filter): every line starts with `> `,
+/// blank lines stay paragraph breaks.
+pub fn md_quote_to(out: &mut impl Sink, text: &str) {
+    for (i, line) in text.trim().lines().enumerate() {
+        if i > 0 {
+            out.put("\n");
+        }
+        let line = line.trim();
+        if line.is_empty() {
+            out.put(">");
+        } else {
+            out.put("> ");
+            md_escape_to(out, line, false);
+        }
+    }
+}
+
+/// HTML-escape text as tera's autoescape does (`& < > " '`).
+pub fn html_escape_to(out: &mut impl Sink, text: &str) {
+    let bytes = text.as_bytes();
+    let mut mark = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        if mark < i {
+            out.put(&text[mark..i]);
+        }
+        out.put(escaped);
+        mark = i + 1;
+    }
+    if mark < bytes.len() {
+        out.put(&text[mark..]);
+    }
 }
 
 /// An address fit for a link: `http` and `https` only (no `javascript:` or `file:`), with
@@ -372,18 +498,7 @@ fn md_filter(value: &Value, _: Kwargs, _: &State) -> TeraResult<Value> {
 /// paragraph breaks.
 fn md_quote_filter(text: &str, _: Kwargs, _: &State) -> String {
     let mut out = String::with_capacity(text.len() + 16);
-    for (i, line) in text.trim().lines().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let line = line.trim();
-        if line.is_empty() {
-            out.push('>');
-        } else {
-            out.push_str("> ");
-            out.push_str(&md_escape(line));
-        }
-    }
+    md_quote_to(&mut out, text);
     out
 }
 
@@ -404,5 +519,93 @@ mod tests {
     fn links_are_http_only_and_encoded() {
         assert_eq!(link("javascript:alert(1)"), "");
         assert_eq!(link("https://a.b/c d<e>"), "https://a.b/c%20d%3Ce%3E");
+    }
+
+    /// The escape as first written, a character at a time: the byte-wise [`md_escape_to`]
+    /// must give exactly what it gives.
+    fn md_escape_by_chars(text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut last_space = false;
+        let mut prev: Option<char> = None;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '_' if prev.is_some_and(char::is_alphanumeric)
+                    && chars.peek().is_some_and(|n| n.is_alphanumeric()) =>
+                {
+                    out.push(c)
+                }
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '\r' | '\n' | '\t' => {
+                    if !last_space {
+                        out.push(' ');
+                    }
+                    last_space = true;
+                    prev = Some(' ');
+                    continue;
+                }
+                _ => out.push(c),
+            }
+            last_space = c == ' ';
+            prev = Some(c);
+        }
+        out
+    }
+
+    /// Strings made of the characters the escapes treat specially, letters (some not ASCII),
+    /// spaces and line breaks, from a fixed seed.
+    fn samples() -> Vec<String> {
+        const PIECES: &[&str] = &[
+            "\\", "`", "*", "_", "[", "]", "<", ">", "|", "#", "~", "\r", "\n", "\t", " ", "a",
+            "Z", "7", "é", "ß", "中", "—", "🙂", "&", "\"", "'", "{{", "}}", "x_y", "__", ".", ";",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..20_000)
+            .map(|_| {
+                let len = (next() % 12) as usize;
+                (0..len)
+                    .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn md_escape_is_the_character_wise_escape() {
+        for text in samples() {
+            let want = md_escape_by_chars(&text);
+            assert_eq!(md_escape(&text), want, "{text:?}");
+            let mut bytes = Vec::new();
+            md_escape_to(&mut bytes, &text, false);
+            assert_eq!(bytes, want.as_bytes(), "{text:?}");
+            let mut kept = String::new();
+            md_escape_to(&mut kept, &text, true);
+            assert_eq!(kept, want.replace("\\`", "`"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn html_escape_is_teras_autoescape() {
+        let mut tera = Tera::new();
+        tera.autoescape_on([".html.tera"]);
+        tera.add_raw_template("t.html.tera", "{{ x }}")
+            .expect("the template parses");
+        for text in samples() {
+            let mut ctx = Context::new();
+            ctx.insert("x", &text);
+            let want = tera.render("t.html.tera", &ctx).expect("renders");
+            let mut got = String::new();
+            html_escape_to(&mut got, &text);
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 }

@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value as Json;
 
 use super::context::{Basis, Category, RuleValues, SeverityCount, Term};
+use super::native::RuleFrags;
 use crate::eval::parts::Text;
 use crate::eval::{Finding, Outcome, Status};
 use crate::model::Provision;
@@ -36,6 +37,8 @@ pub struct RuleParts {
     pub agencies: Vec<AgencyInfo>,
     /// As tera values (the tera path).
     pub(super) tera: OnceLock<RuleValues>,
+    /// As escaped text in the format of the run (the native path).
+    pub(super) native: OnceLock<RuleFrags>,
 }
 
 /// An agency named by a rule, with the remit and address a pack gives it.
