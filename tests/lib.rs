@@ -16,6 +16,7 @@ mod dsl;
 mod e2e;
 mod flags;
 mod memo;
+mod memo_native;
 mod review;
 mod robustness;
 mod sarif;

@@ -177,7 +177,7 @@ fn the_receipt_hash_is_the_sha256_of_the_clause_text() {
     }
 }
 
-const HOSTILE: &str = r#"entity: { id: acme, name: "Acme <b>Corp</b>" }
+pub(crate) const HOSTILE: &str = r#"entity: { id: acme, name: "Acme <b>Corp</b>" }
 document: { id: "policies/2026 v1", title: "Privacy <i>Policy</i>", url: "javascript:alert(1)" }
 provisions:
   - id: "../p1"
