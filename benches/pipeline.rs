@@ -478,7 +478,7 @@ fn versus_rego(c: &mut Criterion) {
 
 fn memos(c: &mut Criterion) {
     use clausemap::cli::MemoFormat;
-    use clausemap::memo::{engine::Templates, Renderer};
+    use clausemap::memo::{engine::Templates, Engine, Renderer};
     let set = builtin();
     let templates = Templates::load(None).expect("built-in templates");
     let source = Source::new(
@@ -492,11 +492,14 @@ fn memos(c: &mut Criterion) {
     let doc = model::load(&source).expect("loads").remove(0);
     let as_of = Date::parse(AS_OF).expect("date");
     let mut g = c.benchmark_group("memo");
-    for (name, format) in [
-        ("provision/md", MemoFormat::Md),
-        ("provision/html", MemoFormat::Html),
+    // The native renderer (what `clausemap memo` uses with the built-in templates), then tera.
+    for (name, format, engine) in [
+        ("provision/md", MemoFormat::Md, Engine::Native),
+        ("provision/html", MemoFormat::Html, Engine::Native),
+        ("provision-tera/md", MemoFormat::Md, Engine::Tera),
+        ("provision-tera/html", MemoFormat::Html, Engine::Tera),
     ] {
-        let renderer = Renderer::new(&set, &templates, as_of, format);
+        let renderer = Renderer::new(&set, &templates, as_of, format).with_engine(engine);
         let outcomes = renderer.evaluate(&doc);
         g.throughput(Throughput::Elements(doc.provisions.len() as u64));
         g.bench_function(name, |b| {

@@ -22,8 +22,8 @@
 //! and tera's serializer takes a `Value` met inside a struct as it is instead of converting it
 //! again. Only what belongs to one provision is built per memo.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
@@ -659,6 +659,11 @@ pub struct Basis<'a> {
     packs: Vec<PackValues>,
     /// Per rule index and status, built on first use.
     rules: Vec<[OnceLock<Arc<RuleParts>>; 3]>,
+    /// A number for every text the plans compare (citations, regulations, articles, actions,
+    /// agencies): equal texts, equal numbers.
+    ids: Mutex<HashMap<Arc<str>, u32>>,
+    /// Per pack, the number of its regulation's name.
+    pub(super) pack_ids: Vec<u32>,
     /// What the native renderer takes from the rule set, escaped for the format, built on
     /// first use.
     pub(super) native: OnceLock<super::native::BasisFrags>,
@@ -694,8 +699,11 @@ impl<'a> Basis<'a> {
             rules_sha256,
             packs: Vec::new(),
             rules: (0..set.rules.len()).map(|_| Default::default()).collect(),
+            ids: Mutex::new(HashMap::new()),
+            pack_ids: Vec::new(),
             native: OnceLock::new(),
         };
+        basis.pack_ids = set.packs.iter().map(|p| basis.id(&p.regulation)).collect();
         basis.packs = set
             .packs
             .iter()
@@ -726,6 +734,17 @@ impl<'a> Basis<'a> {
         basis
     }
 
+    /// The number of a text (see `ids`).
+    fn id(&self, text: &str) -> u32 {
+        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = ids.get(text) {
+            return id;
+        }
+        let id = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+        ids.insert(Arc::from(text), id);
+        id
+    }
+
     fn pack_index(&self, regulation: &str) -> Option<usize> {
         self.set
             .packs
@@ -744,7 +763,10 @@ impl<'a> Basis<'a> {
     /// A finding with what it takes from its rule: shared with earlier findings of the same
     /// rule and status when they say the same, else built for it.
     pub(super) fn item<'f>(&self, f: &'f Finding) -> Item<'f> {
-        let index = self.set.rule(&f.rule);
+        let index = match self.set.rules.get(f.index) {
+            Some(rule) if rule.id == *f.rule => Some(f.index),
+            _ => self.set.rule(&f.rule),
+        };
         let slot = index
             .and_then(|i| self.rules.get(i))
             .map(|slots| &slots[status_slot(f.status)]);
@@ -787,6 +809,7 @@ impl<'a> Basis<'a> {
                     .chain(self.set.packs.iter())
                     .find_map(|p| p.agencies.iter().find(|a| a.name == text));
                 AgencyInfo {
+                    id: self.id(name),
                     name: name.clone(),
                     remit: described.and_then(|a| a.remit.clone()),
                     url: described.and_then(|a| a.url.clone()),
@@ -794,6 +817,10 @@ impl<'a> Basis<'a> {
             })
             .collect();
         RuleParts {
+            citation_id: self.id(&f.citation),
+            regulation_id: self.id(&f.regulation),
+            article_id: self.id(&f.article),
+            action_ids: f.actions.iter().map(|a| self.id(a)).collect(),
             pack: pack_index,
             article_title: article_title.to_string(),
             jurisdiction_name: self.jurisdiction_name(&f.jurisdiction).to_string(),
@@ -893,10 +920,10 @@ impl<'a> Basis<'a> {
             .collect()
     }
 
-    pub(super) fn term<'s>(&'s self, attribute: &str, value: &'s str) -> Term<'s> {
+    /// A value of the attribute at this index of the vocabulary, with its meaning.
+    fn term_of<'s>(&'s self, attribute: Option<usize>, value: &'s str) -> Term<'s> {
         let vocab = &self.set.vocab;
-        let label = vocab
-            .attribute(attribute)
+        let label = attribute
             .and_then(|i| match &vocab.attributes[i].ty {
                 ValueType::Set(t) => {
                     let tax = &vocab.taxonomies[*t];
@@ -915,22 +942,31 @@ impl<'a> Basis<'a> {
         Term { value, label }
     }
 
+    /// The values an attribute states (a list, or one value), with their meanings.
+    fn terms_of<'s>(&'s self, attribute: Option<usize>, value: &'s Json) -> Vec<Term<'s>> {
+        match value {
+            Json::Array(items) => items
+                .iter()
+                .filter_map(Json::as_str)
+                .map(|v| self.term_of(attribute, v))
+                .collect(),
+            Json::String(v) => vec![self.term_of(attribute, v)],
+            _ => Vec::new(),
+        }
+    }
+
     pub(super) fn terms<'s>(
         &'s self,
         attrs: Option<&'s Map<String, Json>>,
         attribute: &str,
     ) -> Vec<Term<'s>> {
         match attrs.and_then(|a| a.get(attribute)) {
-            Some(Json::Array(items)) => items
-                .iter()
-                .filter_map(Json::as_str)
-                .map(|v| self.term(attribute, v))
-                .collect(),
-            Some(Json::String(v)) => vec![self.term(attribute, v)],
-            _ => Vec::new(),
+            Some(value) => self.terms_of(self.set.vocab.attribute(attribute), value),
+            None => Vec::new(),
         }
     }
 
+    /// Every attribute the provision states with a value, in vocabulary order.
     pub(super) fn categories<'s>(
         &'s self,
         attrs: Option<&'s Map<String, Json>>,
@@ -938,18 +974,25 @@ impl<'a> Basis<'a> {
         let Some(attrs) = attrs else {
             return Vec::new();
         };
-        self.set
-            .vocab
-            .attributes
+        let vocab = &self.set.vocab;
+        let mut found: Vec<(usize, Category<'s>)> = attrs
             .iter()
-            .filter(|field| attrs.contains_key(&field.name))
-            .map(|field| Category {
-                attribute: &field.name,
-                label: &field.doc,
-                values: self.terms(Some(attrs), &field.name),
+            .filter_map(|(name, value)| {
+                let i = vocab.attribute(name)?;
+                let field = &vocab.attributes[i];
+                let values = self.terms_of(Some(i), value);
+                (!values.is_empty()).then_some((
+                    i,
+                    Category {
+                        attribute: &field.name,
+                        label: &field.doc,
+                        values,
+                    },
+                ))
             })
-            .filter(|c| !c.values.is_empty())
-            .collect()
+            .collect();
+        found.sort_by_key(|(i, _)| *i);
+        found.into_iter().map(|(_, c)| c).collect()
     }
 
     /// The regulations of a plan as template values.
@@ -1388,7 +1431,7 @@ pub fn document_memo(
             as_of: &basis.as_of_value,
             clausemap: VERSION,
             rules_sha256: &basis.rules_sha256_value,
-            rules: basis.packs_used(&plan::engaged(basis.set, findings.iter().copied())),
+            rules: basis.packs_used(&plan::engaged(basis, &every)),
             provisions: outcomes
                 .iter()
                 .map(|o| ProvisionDigest {

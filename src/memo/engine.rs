@@ -316,17 +316,42 @@ pub fn md_escape(text: &str) -> String {
     out
 }
 
-/// The bytes [`md_escape`] changes: `` \ ` * _ [ ] < > | # ~ `` and `\r`, `\n`, `\t`.
-static MD_SPECIAL: [bool; 256] = {
+/// A table of the bytes in `special`.
+const fn table(special: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
-    let special = b"\\`*_[]<>|#~\r\n\t";
     let mut i = 0;
     while i < special.len() {
         t[special[i] as usize] = true;
         i += 1;
     }
     t
-};
+}
+
+/// The bytes [`md_escape`] changes: `` \ ` * _ [ ] < > | # ~ `` and `\r`, `\n`, `\t`.
+static MD_SPECIAL: [bool; 256] = table(b"\\`*_[]<>|#~\r\n\t");
+/// The same but the backtick.
+static MD_SPECIAL_IN_CODE: [bool; 256] = table(b"\\*_[]<>|#~\r\n\t");
+/// The bytes tera's HTML autoescape changes.
+static HTML_SPECIAL: [bool; 256] = table(b"&<>\"'");
+
+/// The index of the first byte of `table` at or after `i` (`bytes.len()` when there is none),
+/// eight bytes at a time while there is none.
+#[inline]
+fn next_special(bytes: &[u8], mut i: usize, table: &[bool; 256]) -> usize {
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        if chunk
+            .iter()
+            .fold(false, |any, &b| any | table[usize::from(b)])
+        {
+            break;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && !table[usize::from(bytes[i])] {
+        i += 1;
+    }
+    i
+}
 
 /// A backslash and the byte, for the bytes [`md_escape`] escapes.
 fn md_escaped(b: u8) -> &'static str {
@@ -351,13 +376,20 @@ fn md_escaped(b: u8) -> &'static str {
 /// writes.
 pub fn md_escape_to(out: &mut impl Sink, text: &str, keep_backticks: bool) {
     let bytes = text.as_bytes();
+    let table = if keep_backticks {
+        &MD_SPECIAL_IN_CODE
+    } else {
+        &MD_SPECIAL
+    };
     let mut mark = 0;
     // Whether the last character written was a space (runs of line breaks become one).
     let mut last_space = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !MD_SPECIAL[usize::from(b)] || (keep_backticks && b == b'`') {
-            continue;
-        }
+    let mut i = 0;
+    loop {
+        i = next_special(bytes, i, table);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         if mark < i {
             out.put(&text[mark..i]);
             last_space = bytes[i - 1] == b' ';
@@ -387,6 +419,7 @@ pub fn md_escape_to(out: &mut impl Sink, text: &str, keep_backticks: bool) {
                 last_space = false;
             }
         }
+        i += 1;
     }
     if mark < bytes.len() {
         out.put(&text[mark..]);
@@ -395,7 +428,7 @@ pub fn md_escape_to(out: &mut impl Sink, text: &str, keep_backticks: bool) {
 
 /// Whether [`md_escape`] would change `text`.
 fn needs_md_escape(text: &str) -> bool {
-    text.bytes().any(|b| MD_SPECIAL[usize::from(b)])
+    next_special(text.as_bytes(), 0, &MD_SPECIAL) < text.len()
 }
 
 /// Markdown-escape a block and quote it (the `md_quote` filter): every line starts with `> `,
@@ -419,20 +452,25 @@ pub fn md_quote_to(out: &mut impl Sink, text: &str) {
 pub fn html_escape_to(out: &mut impl Sink, text: &str) {
     let bytes = text.as_bytes();
     let mut mark = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    loop {
+        i = next_special(bytes, i, &HTML_SPECIAL);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         let escaped = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
+            _ => "&#39;",
         };
         if mark < i {
             out.put(&text[mark..i]);
         }
         out.put(escaped);
-        mark = i + 1;
+        i += 1;
+        mark = i;
     }
     if mark < bytes.len() {
         out.put(&text[mark..]);

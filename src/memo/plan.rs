@@ -19,7 +19,7 @@ use super::native::RuleFrags;
 use crate::eval::parts::Text;
 use crate::eval::{Finding, Outcome, Status};
 use crate::model::Provision;
-use crate::rules::{RuleSet, Severity};
+use crate::rules::Severity;
 
 /// What a finding takes from its rule, the same for every finding of one rule with one status:
 /// built once per run and shared. The renderings of it (tera values, escaped text) are built
@@ -30,6 +30,12 @@ pub struct RuleParts {
     pub key: Finding,
     /// The index of its pack in the rule set.
     pub pack: Option<usize>,
+    /// Numbers of its citation, regulation, article and actions: equal numbers, equal texts
+    /// (the plans compare these instead of the texts).
+    pub citation_id: u32,
+    pub regulation_id: u32,
+    pub article_id: u32,
+    pub action_ids: Vec<u32>,
     /// The article's title in the pack's article index (empty when it has none).
     pub article_title: String,
     pub jurisdiction_name: String,
@@ -43,6 +49,8 @@ pub struct RuleParts {
 
 /// An agency named by a rule, with the remit and address a pack gives it.
 pub struct AgencyInfo {
+    /// The number of its name.
+    pub id: u32,
     pub name: Text,
     pub remit: Option<String>,
     pub url: Option<String>,
@@ -159,7 +167,7 @@ impl<'a> Basis<'a> {
             unknowns: unknowns(&items),
             contracts,
             choices,
-            engaged: engaged(self.set, outcome.findings.iter()),
+            engaged: engaged(self, &items),
             categories: self.categories(attrs),
             recipients: self.terms(attrs, "recipients"),
             transfers: self.terms(attrs, "transfers"),
@@ -203,7 +211,7 @@ pub fn regulations<'f, I: Borrow<Item<'f>>>(items: &[I]) -> Vec<RegulationPlan> 
         match r
             .articles
             .iter_mut()
-            .find(|a| at(items, a.findings[0]).finding.article == f.article)
+            .find(|a| at(items, a.findings[0]).parts.article_id == it.parts.article_id)
         {
             Some(a) => a.findings.push(k),
             None => r.articles.push(ArticlePlan { findings: vec![k] }),
@@ -228,13 +236,13 @@ pub fn agencies<'f, I: Borrow<Item<'f>>>(
         for (j, a) in it.parts.agencies.iter().enumerate() {
             let seen = out
                 .iter_mut()
-                .find(|s| at(items, s.item).parts.agencies[s.agency].name == a.name);
+                .find(|s| at(items, s.item).parts.agencies[s.agency].id == a.id);
             if let Some(seen) = seen {
-                let regulation = &it.finding.regulation;
+                let regulation = it.parts.regulation_id;
                 if !seen
                     .regulations
                     .iter()
-                    .any(|&r| at(items, r).finding.regulation == *regulation)
+                    .any(|&r| at(items, r).parts.regulation_id == regulation)
                 {
                     seen.regulations.push(k);
                 }
@@ -258,11 +266,12 @@ pub fn actions<'f, I: Borrow<Item<'f>>>(
     provisions: &[&'f str],
 ) -> Vec<ActionPlan<'f>> {
     let mut out: Vec<ActionPlan<'f>> = Vec::new();
-    let mut texts: Vec<&'f str> = Vec::new();
+    let mut texts: Vec<u32> = Vec::new();
     for (k, it) in items.iter().enumerate() {
-        let f: &'f Finding = it.borrow().finding;
-        for (j, text) in f.actions.iter().enumerate() {
-            let text: &'f str = text;
+        let it: &Item<'f> = it.borrow();
+        let f = it.finding;
+        let citation = it.parts.citation_id;
+        for (j, &text) in it.parts.action_ids.iter().enumerate() {
             let i = match texts.iter().position(|t| *t == text) {
                 Some(i) => i,
                 None => {
@@ -284,7 +293,7 @@ pub fn actions<'f, I: Borrow<Item<'f>>>(
             if !a
                 .citations
                 .iter()
-                .any(|&c| items[c].borrow().finding.citation == f.citation)
+                .any(|&c| at(items, c).parts.citation_id == citation)
             {
                 a.citations.push(k);
             }
@@ -308,14 +317,15 @@ pub fn actions<'f, I: Borrow<Item<'f>>>(
 pub fn unknowns<'f, I: Borrow<Item<'f>>>(items: &[I]) -> Vec<UnknownPlan<'f>> {
     let mut out: Vec<UnknownPlan<'f>> = Vec::new();
     for (k, it) in items.iter().enumerate() {
-        let f: &'f Finding = it.borrow().finding;
-        for m in &f.missing {
+        let it: &Item<'f> = it.borrow();
+        let citation = it.parts.citation_id;
+        for m in &it.finding.missing {
             match out.iter_mut().find(|u| u.fact == m) {
                 Some(u) => {
                     if !u
                         .citations
                         .iter()
-                        .any(|&c| items[c].borrow().finding.citation == f.citation)
+                        .any(|&c| at(items, c).parts.citation_id == citation)
                     {
                         u.citations.push(k);
                     }
@@ -330,14 +340,13 @@ pub fn unknowns<'f, I: Borrow<Item<'f>>>(items: &[I]) -> Vec<UnknownPlan<'f>> {
     out
 }
 
-/// Per pack of the rule set, whether one of these findings comes from it.
-pub fn engaged<'f>(
-    set: &RuleSet,
-    findings: impl Iterator<Item = &'f Finding> + Clone,
-) -> Vec<bool> {
-    set.packs
+/// Per pack of the rule set, whether one of these findings comes from it (names its
+/// regulation).
+pub fn engaged<'f, I: Borrow<Item<'f>>>(basis: &Basis<'_>, items: &[I]) -> Vec<bool> {
+    basis
+        .pack_ids
         .iter()
-        .map(|p| findings.clone().any(|f| p.regulation == *f.regulation))
+        .map(|&p| items.iter().any(|it| it.borrow().parts.regulation_id == p))
         .collect()
 }
 
