@@ -783,9 +783,10 @@ fn overriding_a_template_by_name_uses_tera() {
     assert!(Renderer::new(&set, &templates, as_of, MemoFormat::Md).is_native());
 }
 
-/// Input the native renderer does not take (evidence whose offsets are not integers, evidence
-/// without its fields) goes to tera: the same memo, or tera's error, as without the native
-/// renderer; forcing the native renderer is an error that says so.
+/// Input the native renderer does not take (an evidence offset that is not an integer) goes to
+/// tera: the same memo as without the native renderer; forcing the native renderer is an error
+/// that says so. Evidence entries without the classifier's fields are left out of the memo by
+/// both (they used to stop the run with a template error).
 #[test]
 fn inputs_the_native_renderer_does_not_take_go_to_tera() {
     let (set, templates) = builtin();
@@ -796,7 +797,10 @@ fn inputs_the_native_renderer_does_not_take_go_to_tera() {
       {"id":"missing","text":"We train models.","attributes":{"data":["personal"],"purpose":["ai_training"]},
        "evidence":[{"attribute":"purpose","value":"ai_training"}]},
       {"id":"strange","text":"We train models.","attributes":{"data":["personal"],"purpose":["ai_training"]},
-       "evidence":["just words"]}
+       "evidence":["just words", 7, {"attribute":1,"value":"v","text":"t","pattern":"p","start":0,"end":1}]},
+      {"id":"mixed","text":"We train models.","attributes":{"data":["personal"],"purpose":["ai_training"]},
+       "evidence":[{"attribute":"purpose","value":"ai_training"},
+                   {"attribute":"purpose","value":"ai_training","pattern":"train","start":3,"end":8,"text":"train"}]}
     ]}"#;
     let docs = clausemap::model::load(&Source::new("odd.json", text)).expect("the input loads");
     let doc = &docs[0];
@@ -805,22 +809,34 @@ fn inputs_the_native_renderer_does_not_take_go_to_tera() {
         let outcomes = auto.evaluate(doc);
         let tera = Renderer::new(&set, &templates, as_of, format).with_engine(Engine::Tera);
         let native = Renderer::new(&set, &templates, as_of, format).with_engine(Engine::Native);
+        let memo = |r: &Renderer<'_>, i: usize| {
+            render(r, doc, &outcomes, i).unwrap_or_else(|e| panic!("provision {i}: {e}"))
+        };
         for i in 0..doc.provisions.len() {
-            let forced = render(&native, doc, &outcomes, i);
-            assert!(
-                forced.as_ref().is_err_and(|e| e.contains("memo::native")),
-                "{:?}",
-                forced.map(|m| String::from_utf8_lossy(&m).into_owned())
+            assert_eq!(
+                memo(&auto, i),
+                memo(&tera, i),
+                "provision {}",
+                doc.provisions[i].id
             );
-            let (a, t) = (
-                render(&auto, doc, &outcomes, i),
-                render(&tera, doc, &outcomes, i),
-            );
-            assert_eq!(a, t, "provision {}", doc.provisions[i].id);
         }
-        // The float offset renders (as tera prints it); the others are tera's errors.
-        let float = render(&auto, doc, &outcomes, 0).expect("renders");
-        assert!(memchr(&float, b"1.5"));
-        assert!(render(&auto, doc, &outcomes, 1).is_err());
+        // The float offset is printed as tera prints it, by tera.
+        let forced = render(&native, doc, &outcomes, 0);
+        assert!(
+            forced.as_ref().is_err_and(|e| e.contains("memo::native")),
+            "{:?}",
+            forced.map(|m| String::from_utf8_lossy(&m).into_owned())
+        );
+        assert!(memchr(&memo(&auto, 0), b"1.5"));
+        // Entries without the classifier's fields are left out, by both renderers.
+        for i in 1..4 {
+            assert_eq!(memo(&native, i), memo(&tera, i));
+        }
+        let evidence: &[u8] = b"Evidence in the text";
+        assert!(!memchr(&memo(&tera, 1), evidence));
+        assert!(!memchr(&memo(&tera, 2), evidence));
+        let mixed = memo(&tera, 3);
+        assert!(memchr(&mixed, evidence));
+        assert!(memchr(&mixed, b"characters 3"));
     }
 }

@@ -100,8 +100,8 @@ pub struct ProvisionView<'a> {
     /// What was wrong with the provision; when not empty there are no findings.
     pub errors: &'a [String],
     /// For a classified provision: the words behind each attribute (attribute, value,
-    /// pattern, start, end, text).
-    pub evidence: Option<&'a Json>,
+    /// pattern, start, end, text), the entries that have these fields.
+    pub evidence: Option<Vec<&'a Json>>,
 }
 
 /// A short reference to a finding (`FindingRef` in `docs/templates.md`). Built once per rule
@@ -1180,7 +1180,7 @@ pub fn provision_context(
             severity: plan.severity,
             categories: plan.categories.clone(),
             errors: &outcome.errors,
-            evidence: plan.evidence,
+            evidence: plan.evidence.clone(),
         },
         exposure: Exposure {
             severity: plan.severity,

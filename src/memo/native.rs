@@ -30,9 +30,9 @@ use crate::model::{Document, Provision};
 use crate::report::VERSION;
 use crate::rules::Severity;
 
-/// A memo the native renderer does not write: a value of the input has a shape the built-in
-/// templates do not expect (a classifier's `evidence` or a review that is not the usual
-/// object). Tera then renders it, and reports any error the templates meet.
+/// A memo the native renderer does not write: a value of the input has a shape it does not
+/// print (an evidence offset that is not an integer, a review that is not the usual object).
+/// Tera then renders it, and reports any error the templates meet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unsupported(pub &'static str);
 
@@ -1028,12 +1028,12 @@ impl Memo<'_, '_> {
             }
             put(out, "\n");
         }
-        if let Some(evidence) = plan.evidence {
+        if let Some(evidence) = &plan.evidence {
             put(
                 out,
                 "\n## Evidence in the text\n\nThe attributes above were read from the clause by clausemap's classifier; these words set them:\n",
             );
-            for e in evidence.as_array().map(Vec::as_slice).unwrap_or_default() {
+            for e in evidence {
                 let field = |key| text_field(e, key, "evidence that is not the classifier's");
                 let (attribute, value, text, pattern) = (
                     field("attribute")?,
@@ -1445,12 +1445,12 @@ impl Memo<'_, '_> {
             }
             put(out, "\n</ul>");
         }
-        if let Some(evidence) = plan.evidence {
+        if let Some(evidence) = &plan.evidence {
             put(
                 out,
                 "\n\n<h2>Evidence in the text</h2>\n<p>The attributes above were read from the clause by clausemap's classifier; these words set them:</p>\n<ul class=\"plain\">",
             );
-            for e in evidence.as_array().map(Vec::as_slice).unwrap_or_default() {
+            for e in evidence {
                 let field = |key| text_field(e, key, "evidence that is not the classifier's");
                 let (attribute, value, text, pattern) = (
                     field("attribute")?,

@@ -129,8 +129,9 @@ pub struct ProvisionPlan<'a> {
     pub transfers: Vec<Term<'a>>,
     pub offered: Vec<Term<'a>>,
     pub consent: Option<Term<'a>>,
-    /// For a classified provision: the words behind each attribute (a non-empty list).
-    pub evidence: Option<&'a Json>,
+    /// For a classified provision: the words behind each attribute (a non-empty list of the
+    /// entries of its `evidence` that have the classifier's fields; see [`evidence`]).
+    pub evidence: Option<Vec<&'a Json>>,
 }
 
 impl<'a> Basis<'a> {
@@ -173,13 +174,30 @@ impl<'a> Basis<'a> {
             transfers: self.terms(attrs, "transfers"),
             offered: self.terms(attrs, "user_choices"),
             consent: self.terms(attrs, "consent").into_iter().next(),
-            evidence: provision
-                .extra
-                .get("evidence")
-                .filter(|e| e.as_array().is_some_and(|a| !a.is_empty())),
+            evidence: evidence(provision),
             items,
         }
     }
+}
+
+/// The entries of a provision's `evidence` (the classifier's, or written by hand) that the memo
+/// templates can show: objects with the text fields `attribute`, `value`, `text` and `pattern`,
+/// and `start` and `end`. `None` when there is none.
+pub fn evidence(provision: &Provision) -> Option<Vec<&Json>> {
+    let shown: Vec<&Json> = provision
+        .extra
+        .get("evidence")?
+        .as_array()?
+        .iter()
+        .filter(|e| {
+            ["attribute", "value", "text", "pattern"]
+                .iter()
+                .all(|k| e.get(k).is_some_and(Json::is_string))
+                && e.get("start").is_some()
+                && e.get("end").is_some()
+        })
+        .collect();
+    (!shown.is_empty()).then_some(shown)
 }
 
 /// The regulations these findings engage, in first-seen order, each with its articles and the
