@@ -44,6 +44,16 @@ for f in "$root"/examples/*.yaml "$root"/tests/fixtures/provisions/*.yaml \
   seed provisions "$mode" "$f" "$name"
   seed memo_render "$mode" "$f" "$name"
 done
+# A classified provision with its evidence, as `clausemap classify` writes it (JSON, mode 1).
+{ printf '\x01'; cat <<'JSON'
+{"entity":{"id":"ev","name":"Evidence & <co>","facts":{"markets":["EU"],"establishments":["FR"]}},
+ "document":{"id":"ev-doc","title":"Evidence_doc","url":"https://ev.example/p"},
+ "provisions":[{"id":"ev-1","title":"With evidence","text":"We use your data to train <AI> models.",
+  "attributes":{"data":["personal"],"purpose":["ai_training"],"legal_basis":"unspecified"},
+  "evidence":[{"attribute":"purpose","value":"ai_training","pattern":"train(ing)? <\\w+>","start":25,"end":40,"text":"train <AI> models"},
+              {"attribute":"data","value":"personal","pattern":"your data","start":7,"end":16,"text":"your data"}]}]}
+JSON
+} > "$c/memo_render/evidence.json"
 for f in "$root"/tests/fixtures/bad/ledgers/* "$root"/tests/fixtures/review/*.yaml; do
   [ -f "$f" ] || continue
   cp "$f" "$c/review_ledger/$(basename "$f")"

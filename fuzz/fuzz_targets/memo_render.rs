@@ -1,7 +1,8 @@
 //! Memo rendering with hostile context values: arbitrary provision files (ids, titles, texts,
 //! entity names, URLs and attribute values chosen by the fuzzer) rendered with the built-in
-//! templates as Markdown and HTML. Rendering must not panic, and text from the input must never
-//! reach the HTML memo as markup.
+//! templates as Markdown and HTML. Rendering must not panic, text from the input must never
+//! reach the HTML memo as markup, and every provision memo the native renderer writes must be
+//! the bytes tera writes.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -9,7 +10,7 @@ use std::sync::LazyLock;
 use clausemap::cli::MemoFormat;
 use clausemap::date::Date;
 use clausemap::memo::engine::Templates;
-use clausemap::memo::Renderer;
+use clausemap::memo::{Engine, Renderer};
 use clausemap::rules::RuleSet;
 use clausemap::source::Source;
 use libfuzzer_sys::fuzz_target;
@@ -45,13 +46,27 @@ fuzz_target!(|data: &[u8]| {
     };
     for format in [MemoFormat::Md, MemoFormat::Html] {
         let renderer = Renderer::new(&SET, &TEMPLATES, as_of, format);
+        assert!(renderer.is_native(), "the built-in templates are rendered natively");
+        let tera = Renderer::new(&SET, &TEMPLATES, as_of, format).with_engine(Engine::Tera);
         for doc in docs.iter().take(4) {
             let outcomes = renderer.evaluate(doc);
             let mut out = Vec::new();
+            let mut expected = Vec::new();
             for i in 0..doc.provisions.len().min(8) {
                 out.clear();
                 if let Err(p) = renderer.provision(doc, &outcomes, i, &mut out) {
                     panic!("a provision memo failed: {}", p.render());
+                }
+                expected.clear();
+                if let Err(p) = tera.provision(doc, &outcomes, i, &mut expected) {
+                    panic!("a provision memo failed with tera: {}", p.render());
+                }
+                if out != expected {
+                    panic!(
+                        "the native memo differs from tera's:\n--- tera\n{}\n--- native\n{}",
+                        String::from_utf8_lossy(&expected),
+                        String::from_utf8_lossy(&out)
+                    );
                 }
                 if format == MemoFormat::Html {
                     check_html(&out);
