@@ -73,17 +73,13 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
     t
 }
 
-/// Whether the clause itself speaks to a condition: a stated attribute of the provision meets
-/// a predicate in it. Entity and document facts, a negation that holds only because a fact is
-/// absent, and a rule referred to whose own condition the clause does not meet do not count.
-pub fn engaged(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
-    speaks(set, cond, facts, row).engaged
-}
-
 /// A condition's value, and whether the clause itself makes it so.
 struct Spoken {
     value: Tri,
-    /// A stated attribute meets a predicate of the condition (see [`engaged`]).
+    /// The clause itself speaks to the condition: a stated attribute of the provision meets a
+    /// predicate in it. Entity and document facts, a negation that holds only because a fact
+    /// is absent, and a rule referred to whose own condition the clause does not meet do not
+    /// count.
     engaged: bool,
     /// The condition is false because of something the clause states, not because a fact is
     /// absent.
@@ -150,7 +146,7 @@ fn speaks(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> Spoken 
 }
 
 /// Whether a rule found unknown on a provision is reported: its own condition is not unknown,
-/// or the clause partly meets it ([`engaged`]). A rule of which nothing held would be
+/// or the clause partly meets it ([`Spoken::engaged`]). A rule of which nothing held would be
 /// "undetermined" on any clause.
 pub fn reported_when_unknown(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
     let s = speaks(set, cond, facts, row);
