@@ -146,7 +146,7 @@ fn speaks(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> Spoken 
 }
 
 /// Whether a rule found unknown on a provision is reported: its own condition is not unknown,
-/// or the clause partly meets it ([`Spoken::engaged`]). A rule of which nothing held would be
+/// or the clause partly meets it (a stated attribute meets a predicate in it). A rule of which nothing held would be
 /// "undetermined" on any clause.
 pub fn reported_when_unknown(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri]) -> bool {
     let s = speaks(set, cond, facts, row);

@@ -67,7 +67,8 @@ fn all(set: &RuleSet) -> &AllParts {
     })
 }
 
-/// The attributes rule `i`'s condition reads (see [`AllParts::attrs_read`]).
+/// The provision attributes rule `i`'s condition reads, with those of the rules it refers to,
+/// as bits by vocabulary index; `None` when the vocabulary has more than 64 attributes.
 pub fn attrs_read(set: &RuleSet, i: usize) -> Option<u64> {
     all(set).attrs_read.as_ref()?.get(i).copied()
 }

@@ -221,7 +221,7 @@ mod tests {
 }
 
 /// The value of every rule for many provisions of one document at once: the output of
-/// [`run_batch`], one row of rule values per provision.
+/// [`Program::run_batch`], one row of rule values per provision.
 #[derive(Debug, Default)]
 pub struct Rows {
     width: usize,
