@@ -3,7 +3,7 @@
 //!
 //! Runs only for rules that fire (and for `explain`), never on the hot path.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
 
 use super::cond::{Cond, Leaf, LeafTest, Slot};
 use super::{eval, eval_leaf, Facts, Tri, Value};
@@ -30,14 +30,16 @@ pub struct Trace {
 pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
     let rule = &set.rules[i];
     let mut t = Trace::default();
-    let mut missing = BTreeSet::new();
+    let mut missing: Vec<Cow<'_, str>> = Vec::new();
     match held_value(set, &rule.when, facts, row, &mut t.held) {
         Tri::True => {}
         Tri::False => {
             t.held.clear();
             failed(set, &rule.when, facts, row, &mut t.failed);
         }
-        Tri::Unknown => unknowns(set, &rule.when, facts, row, &mut missing),
+        Tri::Unknown => {
+            unknown_value(set, &rule.when, facts, row, &mut missing);
+        }
     }
     if let Some(g) = rule.gate {
         let scope = &set.rules[g];
@@ -47,7 +49,7 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
                 .failed
                 .push(format!("{} (`{}`) does not hold", scope.title, scope.id)),
             Tri::Unknown => {
-                unknowns(set, &scope.when, facts, row, &mut missing);
+                unknown_value(set, &scope.when, facts, row, &mut missing);
             }
         }
     }
@@ -64,12 +66,14 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
             }
             Tri::Unknown => {
                 t.open_exceptions.push(e.title.clone());
-                unknowns(set, &e.cond, facts, row, &mut missing);
+                unknown_value(set, &e.cond, facts, row, &mut missing);
             }
             Tri::False => {}
         }
     }
-    t.missing = missing.into_iter().collect();
+    missing.sort_unstable();
+    missing.dedup();
+    t.missing = missing.into_iter().map(Cow::into_owned).collect();
     t
 }
 
@@ -269,27 +273,15 @@ pub fn failed(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri], out: &
     }
 }
 
-/// The facts behind an unknown condition.
-pub fn unknowns(
-    set: &RuleSet,
-    cond: &Cond,
+/// The facts behind an unknown condition, added to `out` (which may repeat them), and the
+/// condition's value: each node is evaluated once, and the facts of a part that turns out not
+/// to be unknown are taken back.
+fn unknown_value<'s>(
+    set: &'s RuleSet,
+    cond: &'s Cond,
     facts: &Facts<'_>,
     row: &[Tri],
-    out: &mut BTreeSet<String>,
-) {
-    let mut paths = Vec::new();
-    unknown_value(set, cond, facts, row, &mut paths);
-    out.extend(paths);
-}
-
-/// [`unknowns`] into a list, returning the condition's value: each node is evaluated once, and
-/// the facts of a part that turns out not to be unknown are taken back.
-fn unknown_value(
-    set: &RuleSet,
-    cond: &Cond,
-    facts: &Facts<'_>,
-    row: &[Tri],
-    out: &mut Vec<String>,
+    out: &mut Vec<Cow<'s, str>>,
 ) -> Tri {
     match cond {
         Cond::All(parts) | Cond::Any(parts) => {
@@ -324,8 +316,10 @@ fn unknown_value(
             let v = eval_leaf(leaf, facts);
             if v == Tri::Unknown {
                 out.push(match &leaf.test {
-                    LeafTest::MapNum { key, .. } => format!("{}.{key}", leaf.path_base()),
-                    _ => leaf.path.clone(),
+                    LeafTest::MapNum { key, .. } => {
+                        Cow::Owned(format!("{}.{key}", leaf.path_base()))
+                    }
+                    _ => Cow::Borrowed(&leaf.path),
                 });
             }
             v
