@@ -258,6 +258,8 @@ impl Program {
         out.values.resize(attrs.len() * rules, Tri::Unknown);
         let mut masks = vec![Lanes::default(); rules];
         let mut stack: Vec<Lanes> = Vec::with_capacity(self.depth);
+        let width = attrs.iter().map(|a| a.len()).max().unwrap_or(0);
+        let mut stated = vec![0u64; width];
         for (chunk_no, chunk) in attrs.chunks(64).enumerate() {
             let full = if chunk.len() == 64 {
                 u64::MAX
@@ -266,6 +268,17 @@ impl Program {
             };
             masks.fill(Lanes::default());
             stack.clear();
+            // Which of the 64 provisions state each attribute.
+            stated.fill(0);
+            for (k, a) in chunk.iter().enumerate() {
+                for (i, v) in a.iter().enumerate() {
+                    if v.is_some() {
+                        if let Some(m) = stated.get_mut(i) {
+                            *m |= 1 << k;
+                        }
+                    }
+                }
+            }
             for op in &self.ops {
                 match *op {
                     Op::Leaf(l) => {
@@ -274,49 +287,47 @@ impl Program {
                         match slot {
                             Slot::Attr(i) => {
                                 let i = *i as usize;
-                                // The common tests on sets and one-of values, without the
-                                // general dispatch of `eval_test`.
-                                let set_test =
-                                    |lanes: &mut Lanes, hit: &dyn Fn(&Value) -> Option<bool>| {
-                                        for (k, a) in chunk.iter().enumerate() {
-                                            if let Some(Some(v)) = a.get(i) {
-                                                match hit(v) {
-                                                    Some(true) => lanes.t |= 1 << k,
-                                                    Some(false) => lanes.f |= 1 << k,
-                                                    None => {}
-                                                }
-                                            }
+                                // Only the provisions that state the attribute are looked at;
+                                // for the others the test gives what it gives on an absent fact
+                                // (unknown, or false for `known`).
+                                let present = stated.get(i).copied().unwrap_or(0);
+                                let absent = Facts {
+                                    attrs: &[],
+                                    ..*facts
+                                };
+                                match eval_test(*slot, test, &absent) {
+                                    Tri::True => lanes.t = full & !present,
+                                    Tri::False => lanes.f = full & !present,
+                                    Tri::Unknown => {}
+                                }
+                                let mut rest = present;
+                                while rest != 0 {
+                                    let k = rest.trailing_zeros() as usize;
+                                    rest &= rest - 1;
+                                    let Some(Some(v)) = chunk[k].get(i) else {
+                                        continue;
+                                    };
+                                    // The common tests on sets and one-of values, without the
+                                    // general dispatch of `eval_test`.
+                                    let hit = match (test, v) {
+                                        (LeafTest::HasAny(mask), Value::Set { closed, .. }) => {
+                                            Tri::from_bool(closed.intersects(mask))
+                                        }
+                                        (LeafTest::Covers(mask), Value::Set { raw, .. }) => {
+                                            Tri::from_bool(raw.intersects(mask))
+                                        }
+                                        (LeafTest::OneIn { mask, negate }, Value::One(x)) => {
+                                            Tri::from_bool(mask.contains(*x) != *negate)
+                                        }
+                                        _ => {
+                                            let f = Facts {
+                                                attrs: chunk[k],
+                                                ..*facts
+                                            };
+                                            eval_test(*slot, test, &f)
                                         }
                                     };
-                                match test {
-                                    LeafTest::HasAny(mask) => set_test(&mut lanes, &|v| match v {
-                                        Value::Set { closed, .. } => Some(closed.intersects(mask)),
-                                        _ => None,
-                                    }),
-                                    LeafTest::Covers(mask) => set_test(&mut lanes, &|v| match v {
-                                        Value::Set { raw, .. } => Some(raw.intersects(mask)),
-                                        _ => None,
-                                    }),
-                                    LeafTest::OneIn { mask, negate } => {
-                                        set_test(&mut lanes, &|v| match v {
-                                            Value::One(x) => Some(mask.contains(*x) != *negate),
-                                            _ => None,
-                                        })
-                                    }
-                                    _ => {}
-                                }
-                                if matches!(
-                                    test,
-                                    LeafTest::HasAny(_)
-                                        | LeafTest::Covers(_)
-                                        | LeafTest::OneIn { .. }
-                                ) {
-                                    stack.push(lanes);
-                                    continue;
-                                }
-                                for (k, a) in chunk.iter().enumerate() {
-                                    let f = Facts { attrs: a, ..*facts };
-                                    match eval_test(*slot, test, &f) {
+                                    match hit {
                                         Tri::True => lanes.t |= 1 << k,
                                         Tri::False => lanes.f |= 1 << k,
                                         Tri::Unknown => {}
