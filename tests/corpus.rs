@@ -2,29 +2,8 @@
 //! `$CLAUSEMAP_CORPUS` (default `../shared/corpus`). Nothing from the corpus is copied here.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
-use crate::support::{root, run};
-
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("CLAUSEMAP_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/corpus"));
-    if dir.join("platform-policies").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CLAUSEMAP_SKIP_CORPUS").is_ok_and(|v| v == "1") {
-        eprintln!(
-            "skipped: no corpus at {} (CLAUSEMAP_SKIP_CORPUS=1)",
-            dir.display()
-        );
-        return None;
-    }
-    panic!(
-        "the corpus is not at {}: set CLAUSEMAP_CORPUS to the folder holding platform-policies/ (CI sets it), or CLAUSEMAP_SKIP_CORPUS=1 to skip",
-        dir.display()
-    );
-}
+use crate::support::{corpus, run};
 
 fn policies(dir: &std::path::Path) -> Vec<String> {
     let mut files = Vec::new();

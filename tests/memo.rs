@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::{golden, root, run, run_in};
+use crate::support::{corpus, golden, root, run, run_in};
 
 const AS_OF: &str = "2026-11-25";
 
@@ -438,23 +438,6 @@ fn memo_rendering_speed() {
             );
         }
     }
-}
-
-/// The corpus of published policies (`$CLAUSEMAP_CORPUS`, as in `corpus.rs`), or `None` when
-/// `CLAUSEMAP_SKIP_CORPUS=1` and it is not there.
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("CLAUSEMAP_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/corpus"));
-    if dir.join("platform-policies").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CLAUSEMAP_SKIP_CORPUS").is_ok_and(|v| v == "1"),
-        "the corpus is not at {}: set CLAUSEMAP_CORPUS, or CLAUSEMAP_SKIP_CORPUS=1 to skip",
-        dir.display()
-    );
-    None
 }
 
 /// The text of a Markdown memo between two headings (`## ...`), headings excluded.

@@ -21,7 +21,7 @@ use clausemap::review::ledger::Ledger;
 use clausemap::rules::RuleSet;
 use clausemap::source::Source;
 
-use crate::support::{root, run_in};
+use crate::support::{corpus, root, run_in};
 
 const AS_OF: &str = "2026-11-25";
 const FORMATS: [MemoFormat; 2] = [MemoFormat::Md, MemoFormat::Html];
@@ -242,24 +242,6 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-/// The corpus of published policies (`$CLAUSEMAP_CORPUS`, default `../shared/corpus`), or
-/// `None` when it is absent and `CLAUSEMAP_SKIP_CORPUS=1`.
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("CLAUSEMAP_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/corpus"));
-    if dir.join("platform-policies").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CLAUSEMAP_SKIP_CORPUS").is_ok_and(|v| v == "1"),
-        "the corpus is not at {}: set CLAUSEMAP_CORPUS to the folder holding platform-policies/ (CI sets it), or CLAUSEMAP_SKIP_CORPUS=1 to skip",
-        dir.display()
-    );
-    eprintln!("skipped: no corpus at {}", dir.display());
-    None
 }
 
 /// Every platform policy of the corpus (`.md`, `.html`, `.txt`).

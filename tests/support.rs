@@ -7,6 +7,28 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The corpus of published policies (`$CLAUSEMAP_CORPUS`, default `../shared/corpus`), or
+/// `None` when it is absent and `CLAUSEMAP_SKIP_CORPUS=1`; absent otherwise, the test fails
+/// and says how to point at it.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("CLAUSEMAP_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus"));
+    if dir.join("platform-policies").is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CLAUSEMAP_SKIP_CORPUS").is_ok_and(|v| v == "1"),
+        "the corpus is not at {}: set CLAUSEMAP_CORPUS to the folder holding platform-policies/ (CI sets it), or CLAUSEMAP_SKIP_CORPUS=1 to skip",
+        dir.display()
+    );
+    eprintln!(
+        "skipped: no corpus at {} (CLAUSEMAP_SKIP_CORPUS=1)",
+        dir.display()
+    );
+    None
+}
+
 pub struct Run {
     pub stdout: String,
     pub stderr: String,
