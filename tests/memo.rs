@@ -1,13 +1,14 @@
 //! Memos: golden files for the LinkedIn example in both formats, escaping, user templates,
 //! template errors, determinism and the receipt's hash.
 //!
-//! Golden memos live in `tests/golden/memo/<format>/`, one file per memo `--out` writes;
-//! `UPDATE_GOLDEN=1 cargo test memo` rewrites them after a deliberate change.
+//! Golden memos are insta snapshots in `tests/golden/memo/<format>/`, one per memo `--out`
+//! writes (`<memo>.snap.md` or `.snap.html` is the memo itself); `cargo insta review`, or
+//! `INSTA_UPDATE=always cargo test memo`, accepts a deliberate change.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::{corpus, golden, root, run, run_in};
+use crate::support::{corpus, root, run, run_in};
 
 const AS_OF: &str = "2026-11-25";
 
@@ -63,13 +64,17 @@ fn check_golden(format: &str) {
         expected_names("examples/linkedin.yaml", format),
         "one memo per provision and one for the document, and nothing else (no temporary files)"
     );
-    let gold = root().join("tests/golden/memo").join(format);
-    std::fs::create_dir_all(&gold).expect("the golden directory can be created");
-    let diffs: Vec<String> = found
-        .iter()
-        .filter_map(|(name, text)| golden(&gold.join(name), text))
-        .collect();
-    assert!(diffs.is_empty(), "{}", diffs.join("\n\n"));
+    // insta snapshots: `<memo>.snap` holds the metadata, `<memo>.snap.<format>` the memo as
+    // written, so the HTML ones open in a browser. `cargo insta review` (or INSTA_UPDATE=always)
+    // accepts a change.
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/golden/memo").join(format));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for (name, text) in &found {
+            insta::assert_binary_snapshot!(name.as_str(), text.as_bytes().to_vec());
+        }
+    });
 }
 
 #[test]
@@ -508,9 +513,10 @@ fn peers_add_how_other_platforms_handle_the_provisions_purposes() {
     // else changes.
     let plain = memo(&[]);
     assert!(!plain.contains("How other platforms"));
-    let gold =
-        std::fs::read_to_string(root().join("tests/golden/memo/md/CA-D-00090--CA-P-000646.md"))
-            .expect("the golden memo");
+    let gold = std::fs::read_to_string(
+        root().join("tests/golden/memo/md/CA-D-00090--CA-P-000646.snap.md"),
+    )
+    .expect("the golden memo");
     assert_eq!(plain, gold);
     let start = md.find("## How other platforms").expect("the section");
     let end = md.find("## Facts still unknown").expect("the next section");
