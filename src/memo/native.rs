@@ -23,9 +23,9 @@ use serde_json::Value as Json;
 
 use super::context::{Basis, Term};
 use super::engine::{builtin_text, html_escape_to, link, md_escape_to, md_quote_to};
-use super::plan::{Item, PeerPlan, ProvisionPlan, RuleParts};
+use super::plan::{AgencyPlan, Item, PeerPlan, ProvisionPlan, RuleParts};
 use crate::date::Date;
-use crate::eval::{Outcome, Status};
+use crate::eval::{Finding, Outcome, Status};
 use crate::model::{Document, Provision};
 use crate::report::VERSION;
 use crate::rules::Severity;
@@ -345,6 +345,26 @@ fn text_field<'j>(object: &'j Json, key: &str, what: &'static str) -> Result<&'j
         .ok_or(Unsupported(what))
 }
 
+/// The text fields of one evidence entry as the classifier writes them.
+struct Evidence<'j> {
+    attribute: &'j str,
+    value: &'j str,
+    text: &'j str,
+    pattern: &'j str,
+}
+
+impl<'j> Evidence<'j> {
+    fn of(e: &'j Json) -> Result<Evidence<'j>, Unsupported> {
+        let field = |key| text_field(e, key, "evidence that is not the classifier's");
+        Ok(Evidence {
+            attribute: field("attribute")?,
+            value: field("value")?,
+            text: field("text")?,
+            pattern: field("pattern")?,
+        })
+    }
+}
+
 /// An optional field of an object: absent or false, or a string.
 fn optional_text<'j>(
     object: &'j Json,
@@ -661,37 +681,39 @@ impl Memo<'_, '_> {
 
     /// `{{ findings | map(citation) | join(sep=SEP) | md }}` of findings `which`.
     fn md_citations(&self, out: &mut Vec<u8>, which: &[usize], sep: &str) {
-        if which.iter().skip(1).all(|&k| self.rules[k].joins) {
-            for (i, &k) in which.iter().enumerate() {
-                if i > 0 {
-                    put(out, sep);
-                }
-                put(out, &self.rules[k].citation);
-            }
-        } else {
-            md_join(
-                out,
-                which.iter().map(|&k| &*self.item(k).finding.citation),
-                sep,
-            );
-        }
+        self.md_joined(out, which, sep, |r| &r.citation, |f| &f.citation);
     }
 
     /// The same with the findings' regulations.
     fn md_regulations(&self, out: &mut Vec<u8>, which: &[usize], sep: &str) {
+        self.md_joined(out, which, sep, |r| &r.regulation, |f| &f.regulation);
+    }
+
+    /// A field of findings `which` joined and escaped as `md` escapes the joined text: the
+    /// fragments escaped once per run when the joins cannot change the escaping, else the
+    /// raw text escaped whole.
+    fn md_joined(
+        &self,
+        out: &mut Vec<u8>,
+        which: &[usize],
+        sep: &str,
+        frag: fn(&RuleFrags) -> &str,
+        raw: fn(&Finding) -> &str,
+    ) {
         if which.iter().skip(1).all(|&k| self.rules[k].joins) {
-            for (i, &k) in which.iter().enumerate() {
-                if i > 0 {
-                    put(out, sep);
-                }
-                put(out, &self.rules[k].regulation);
-            }
+            self.joined(out, which, sep, frag);
         } else {
-            md_join(
-                out,
-                which.iter().map(|&k| &*self.item(k).finding.regulation),
-                sep,
-            );
+            md_join(out, which.iter().map(|&k| raw(self.item(k).finding)), sep);
+        }
+    }
+
+    /// The names of a regulation's agencies, escaped, joined with `; `.
+    fn agency_names(&self, out: &mut Vec<u8>, agencies: &[AgencyPlan]) {
+        for (i, a) in agencies.iter().enumerate() {
+            if i > 0 {
+                put(out, "; ");
+            }
+            put(out, &self.rules[a.item].agencies[a.agency].name);
         }
     }
 
@@ -834,12 +856,7 @@ impl Memo<'_, '_> {
             put(out, &self.frags.packs[r.pack].penalties);
             if !r.agencies.is_empty() {
                 put(out, "\nEnforcing authorities: ");
-                for (i, a) in r.agencies.iter().enumerate() {
-                    if i > 0 {
-                        put(out, "; ");
-                    }
-                    put(out, &self.rules[a.item].agencies[a.agency].name);
-                }
+                self.agency_names(out, &r.agencies);
                 put(out, ".\n");
             }
         }
@@ -1034,13 +1051,12 @@ impl Memo<'_, '_> {
                 "\n## Evidence in the text\n\nThe attributes above were read from the clause by clausemap's classifier; these words set them:\n",
             );
             for e in evidence {
-                let field = |key| text_field(e, key, "evidence that is not the classifier's");
-                let (attribute, value, text, pattern) = (
-                    field("attribute")?,
-                    field("value")?,
-                    field("text")?,
-                    field("pattern")?,
-                );
+                let Evidence {
+                    attribute,
+                    value,
+                    text,
+                    pattern,
+                } = Evidence::of(e)?;
                 put(out, "\n- `");
                 md(out, attribute);
                 put(out, ": ");
@@ -1227,12 +1243,7 @@ impl Memo<'_, '_> {
             put(out, &self.frags.packs[r.pack].penalties);
             if !r.agencies.is_empty() {
                 put(out, "\n<p class=\"cites\">Enforcing authorities: ");
-                for (i, a) in r.agencies.iter().enumerate() {
-                    if i > 0 {
-                        put(out, "; ");
-                    }
-                    put(out, &self.rules[a.item].agencies[a.agency].name);
-                }
+                self.agency_names(out, &r.agencies);
                 put(out, ".</p>");
             }
         }
@@ -1451,13 +1462,12 @@ impl Memo<'_, '_> {
                 "\n\n<h2>Evidence in the text</h2>\n<p>The attributes above were read from the clause by clausemap's classifier; these words set them:</p>\n<ul class=\"plain\">",
             );
             for e in evidence {
-                let field = |key| text_field(e, key, "evidence that is not the classifier's");
-                let (attribute, value, text, pattern) = (
-                    field("attribute")?,
-                    field("value")?,
-                    field("text")?,
-                    field("pattern")?,
-                );
+                let Evidence {
+                    attribute,
+                    value,
+                    text,
+                    pattern,
+                } = Evidence::of(e)?;
                 put(out, "\n<li><code>");
                 h(out, attribute);
                 put(out, ": ");
