@@ -1098,16 +1098,20 @@ fn flatten<'e>(expr: &'e Expr, and: bool, out: &mut Vec<&'e Expr>) {
 }
 
 fn leaf(slot: Slot, test: LeafTest, text: &str, span: Span, path: &Path) -> Cond {
+    // Conditions may span lines in YAML; explanations show them on one.
+    let text = text
+        .get(span.start..span.end)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut said_json = String::new();
+    crate::eval::parts::push_escaped(&mut said_json, &format!("`{text}` ("));
     Cond::Leaf(Box::new(Leaf {
         slot,
         test,
-        // Conditions may span lines in YAML; explanations show them on one.
-        text: text
-            .get(span.start..span.end)
-            .unwrap_or("")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
+        text,
         path: path.to_string(),
+        said_json: said_json.into(),
     }))
 }

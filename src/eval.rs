@@ -10,6 +10,7 @@ pub mod explain;
 mod facts;
 pub mod parts;
 pub mod program;
+mod reason;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use crate::rules::{RuleSet, Severity};
 use cond::{Cond, Leaf, LeafTest, Slot};
 pub use facts::{intern_attributes, intern_document, intern_entity, Value};
 pub use parts::Text;
+pub use reason::Reason;
 
 /// A truth value that may be unknown. Ordered so that `and` is `min` and `or` is `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -262,7 +264,7 @@ pub struct Finding {
     pub obligation: Text,
     pub agencies: Arc<[Text]>,
     pub actions: Arc<[Text]>,
-    pub because: Vec<String>,
+    pub because: Vec<Reason>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
     pub source: Text,

@@ -41,6 +41,8 @@ pub struct Leaf {
     pub text: String,
     /// The path as written, e.g. `entity.markets`.
     pub path: String,
+    /// How a `because` line starts, escaped for JSON: `` `text` ( ``.
+    pub said_json: Box<str>,
 }
 
 #[derive(Clone, Debug)]

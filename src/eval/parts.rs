@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::cond::{Cond, Slot};
+use super::reason::Reason;
 use crate::rules::RuleSet;
 
 /// Text shared between a rule and every finding it produces.
@@ -42,9 +43,9 @@ pub struct AllParts {
     /// `None` for scope and fact rules.
     findings: Vec<Option<Parts>>,
     /// `because` when another rule referred to holds: "title (`@id`)".
-    referred: Vec<String>,
+    referred: Vec<Reason>,
     /// `because` when a rule's scope holds: "title (`id`)".
-    scoped: Vec<String>,
+    scoped: Vec<Reason>,
     /// The provision attributes each rule's condition reads, with those of the rules it refers
     /// to, as bits by vocabulary index; `None` when the vocabulary has more than 64.
     attrs_read: Option<Vec<u64>>,
@@ -56,12 +57,12 @@ fn all(set: &RuleSet) -> &AllParts {
         referred: set
             .rules
             .iter()
-            .map(|r| format!("{} (`@{}`)", r.title, r.id))
+            .map(|r| Reason::new(&format!("{} (`@{}`)", r.title, r.id)))
             .collect(),
         scoped: set
             .rules
             .iter()
-            .map(|r| format!("{} (`{}`)", r.title, r.id))
+            .map(|r| Reason::new(&format!("{} (`{}`)", r.title, r.id)))
             .collect(),
         attrs_read: all_attrs_read(set),
     })
@@ -108,13 +109,21 @@ pub fn of(set: &RuleSet, i: usize) -> Option<&Parts> {
 }
 
 /// The `because` line saying that rule `i`, referred to by another, holds.
-pub fn referred_line(set: &RuleSet, i: usize) -> &str {
-    all(set).referred.get(i).map_or("", String::as_str)
+pub fn referred_line(set: &RuleSet, i: usize) -> Reason {
+    all(set)
+        .referred
+        .get(i)
+        .cloned()
+        .unwrap_or_else(|| Reason::new(""))
 }
 
 /// The `because` line saying that scope rule `i` holds.
-pub fn scope_line(set: &RuleSet, i: usize) -> &str {
-    all(set).scoped.get(i).map_or("", String::as_str)
+pub fn scope_line(set: &RuleSet, i: usize) -> Reason {
+    all(set)
+        .scoped
+        .get(i)
+        .cloned()
+        .unwrap_or_else(|| Reason::new(""))
 }
 
 fn build(set: &RuleSet) -> Vec<Option<Parts>> {
@@ -228,6 +237,12 @@ const ESCAPED: [bool; 256] = {
 pub(crate) fn push_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    push_escaped(out, s);
+    out.push('"');
+}
+
+/// `s` escaped as inside a JSON string, without the quotes.
+pub fn push_escaped(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -266,7 +281,6 @@ pub(crate) fn push_str(out: &mut String, s: &str) {
         start = i;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 /// The bytes of `word` (little-endian) that JSON escapes, as the high bit of each such byte:

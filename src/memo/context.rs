@@ -141,7 +141,7 @@ pub struct FindingView<'a> {
     pub agencies: &'a Value,
     pub actions: &'a Value,
     /// The conditions that held, with the values that met them.
-    pub because: &'a [String],
+    pub because: &'a [crate::eval::Reason],
     /// For `undetermined` findings: the facts whose absence keeps the finding open.
     pub missing: &'a [String],
     /// The official source of the article (or of the regulation).

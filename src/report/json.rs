@@ -104,7 +104,14 @@ fn finding(set: &RuleSet, f: &Finding, out: &mut String) {
         push_str(out, &d.to_string());
     }
     out.push_str(&p.json_middle);
-    push_list(out, &f.because);
+    out.push('[');
+    for (n, b) in f.because.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(b.json());
+    }
+    out.push(']');
     if !f.missing.is_empty() {
         push_key(out, "missing");
         push_list(out, &f.missing);
