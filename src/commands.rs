@@ -394,11 +394,16 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
         };
         let read = if is_jsonl(path) {
             // JSON Lines: lines are read here and parsed, evaluated and rendered on the workers.
-            read_jsonl_batches(path, &progress, &mut |lines| {
-                let line_source = Source::new(path.display().to_string(), "");
-                let done = over_batch(&pool, lines, |(n, line)| {
-                    jsonl_document(&set, &line_source, n, line).map(|d| d.map(|d| each(&d)))
-                });
+            let line_source = Source::new(path.display().to_string(), "");
+            let work = |lines: Lines| -> Vec<Result<Option<Evaluated>, Problem>> {
+                lines
+                    .into_iter()
+                    .map(|(n, line)| {
+                        jsonl_document(&set, &line_source, n, line).map(|d| d.map(|d| each(&d)))
+                    })
+                    .collect()
+            };
+            let mut write = |done: Vec<Result<Option<Evaluated>, Problem>>| {
                 for d in done {
                     if let Some(d) = d? {
                         failing |= d.failing;
@@ -409,7 +414,12 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
                     }
                 }
                 Ok(Ok(()))
-            })
+            };
+            if pool.current_num_threads() <= 1 {
+                read_jsonl_batches(path, &progress, &mut |lines| write(work(lines)))
+            } else {
+                pipelined(&pool, path, &progress, &work, &mut write)
+            }
         } else {
             // Other formats: documents are evaluated in batches, in parallel with --jobs, and
             // written in order.
@@ -465,6 +475,63 @@ fn progress_bar() -> indicatif::ProgressBar {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
+}
+
+/// What a batch of JSON Lines gives, or why the run stops: a line that is not a document, or
+/// output that cannot be written.
+type Step = Result<Result<(), io::Error>, Problem>;
+
+/// JSON Lines over the pool's threads with reading and writing on this one: while the workers
+/// evaluate the batches read so far (a few per thread, which bounds memory), this thread reads
+/// the next and writes, in input order, those that are done. No thread waits for the slowest
+/// document of a batch before starting on the next.
+fn pipelined<R: Send>(
+    pool: &rayon::ThreadPool,
+    path: &Path,
+    progress: &indicatif::ProgressBar,
+    work: &(dyn Fn(Lines) -> R + Sync),
+    write: &mut dyn FnMut(R) -> Step,
+) -> Step {
+    use std::sync::mpsc;
+    let window = 2 * pool.current_num_threads();
+    pool.in_place_scope(|scope| {
+        let mut pending: std::collections::VecDeque<mpsc::Receiver<R>> = Default::default();
+        // Set when writing stops the run: the batches still pending come after the line that
+        // stopped it. A failure to read comes after them, so they are written first.
+        let mut stopped = false;
+        let mut write_next = |pending: &mut std::collections::VecDeque<mpsc::Receiver<R>>| {
+            match pending.pop_front().map(|rx| rx.recv()) {
+                Some(Ok(done)) => write(done),
+                // A worker that panicked: the scope raises its panic when it ends.
+                Some(Err(_)) | None => Ok(Ok(())),
+            }
+        };
+        let read = read_jsonl_batches(path, progress, &mut |lines| {
+            let (tx, rx) = mpsc::sync_channel(1);
+            scope.spawn(move |_| {
+                let _ = tx.send(work(lines));
+            });
+            pending.push_back(rx);
+            while pending.len() > window {
+                let step = write_next(&mut pending);
+                if !matches!(step, Ok(Ok(()))) {
+                    stopped = true;
+                    return step;
+                }
+            }
+            Ok(Ok(()))
+        });
+        if stopped {
+            return read;
+        }
+        while !pending.is_empty() {
+            let step = write_next(&mut pending);
+            if !matches!(step, Ok(Ok(()))) {
+                return step;
+            }
+        }
+        read
+    })
 }
 
 /// The numbered lines of a JSON Lines file, handed to `batch` a megabyte at a time.
