@@ -285,6 +285,17 @@ pub struct Flag {
 
 /// The findings of one provision, from its row of rule values.
 pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
+    findings_with(set, facts, row, None)
+}
+
+/// [`findings`], from the batched program's rows, which also say which unknown rules are
+/// reported: provision `k` of `rows`.
+fn findings_with(
+    set: &RuleSet,
+    facts: &Facts<'_>,
+    row: &[Tri],
+    batch: Option<(&program::Rows, usize)>,
+) -> Vec<Finding> {
     let stated = facts
         .attrs
         .iter()
@@ -315,7 +326,11 @@ pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
         // A rule whose own condition is unknown and of which nothing held is not engaged by
         // the clause at all: it would be "undetermined" on any clause. Only a rule that the
         // clause partly meets is reported as undetermined.
-        if row[i] == Tri::Unknown && !reported_when_unknown(set, i, facts, row, stated) {
+        let reported = || match batch {
+            Some((rows, k)) => rows.reported_when_unknown(k, i),
+            None => reported_when_unknown(set, i, facts, row, stated),
+        };
+        if row[i] == Tri::Unknown && !reported() {
             continue;
         }
         let trace = explain::trace(set, i, facts, row);
@@ -483,7 +498,7 @@ pub fn evaluate_document(set: &RuleSet, doc: &crate::model::Document, as_of: Dat
             ..shared
         };
         let outcome = &mut outcomes[k];
-        outcome.findings = findings(set, &facts, rows.row(n));
+        outcome.findings = findings_with(set, &facts, rows.row(n), Some((&rows, n)));
         outcome.flags = flags(&outcome.findings);
         outcome.severity = severity(&outcome.findings);
     }

@@ -458,7 +458,101 @@ impl Leaf {
 }
 
 /// `data has "personal" (data: personal.content, personal.activity)`
+///
+/// A line depends only on the leaf and the value it reads, and the same few values come back
+/// provision after provision: each thread remembers the lines it has made (up to a bound).
 fn describe(set: &RuleSet, leaf: &Leaf, facts: &Facts<'_>) -> Reason {
+    use std::collections::HashMap;
+    thread_local! {
+        static LINES: std::cell::RefCell<HashMap<LineKey, Reason, std::hash::BuildHasherDefault<WordHasher>>> =
+            std::cell::RefCell::new(HashMap::default());
+    }
+    const MOST: usize = 1 << 16;
+    let Some(key) = LineKey::of(leaf, facts) else {
+        return make_line(set, leaf, facts);
+    };
+    LINES.with(|lines| {
+        let Ok(mut lines) = lines.try_borrow_mut() else {
+            return make_line(set, leaf, facts);
+        };
+        if let Some(line) = lines.get(&key) {
+            return line.clone();
+        }
+        if lines.len() >= MOST {
+            lines.clear();
+        }
+        let line = make_line(set, leaf, facts);
+        lines.insert(key, line.clone());
+        line
+    })
+}
+
+/// What a `because` line is remembered under: the leaf, and the value it read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct LineKey {
+    leaf: u64,
+    kind: u8,
+    value: crate::vocab::Bits,
+    word: u64,
+}
+
+impl std::hash::Hash for LineKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u64(self.leaf ^ (u64::from(self.kind) << 56));
+        for w in self.value.words() {
+            h.write_u64(w);
+        }
+        h.write_u64(self.word);
+    }
+}
+
+impl LineKey {
+    /// `None` for values not worth remembering (text, maps, the evaluation date).
+    fn of(leaf: &Leaf, facts: &Facts<'_>) -> Option<LineKey> {
+        if leaf.slot == Slot::AsOf {
+            return None;
+        }
+        let (kind, value, word) = match facts.get(leaf.slot) {
+            None => (0, Default::default(), 0),
+            Some(Value::Set { raw, .. }) => (1, *raw, 0),
+            Some(Value::One(i)) => (2, Default::default(), u64::from(*i)),
+            Some(Value::Bool(b)) => (3, Default::default(), u64::from(*b)),
+            Some(Value::Num(n)) => (4, Default::default(), n.to_bits()),
+            Some(_) => return None,
+        };
+        Some(LineKey {
+            leaf: leaf.id,
+            kind,
+            value,
+            word,
+        })
+    }
+}
+
+/// A hasher for keys made of a few machine words (FxHash's mixing): the keys are not chosen
+/// by anyone who could gain from collisions.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+fn make_line(set: &RuleSet, leaf: &Leaf, facts: &Facts<'_>) -> Reason {
     Reason::build(|json, raw| {
         raw.push('`');
         raw.push_str(&leaf.text);

@@ -26,6 +26,9 @@ enum Op {
     Any(u32),
     /// Pop the rule's value into the row.
     Store(u32),
+    /// Keep the value on top, the rule's own condition (before its gate and exceptions), for
+    /// [`Rows::reported_when_unknown`]; [`Program::run`] ignores it.
+    Keep(u32),
 }
 
 /// A rule set compiled to postfix operations.
@@ -50,6 +53,7 @@ impl Program {
             let rule = &set.rules[i];
             let mut parts = 1;
             p.push(&rule.when);
+            p.ops.push(Op::Keep(i as u32));
             if let Some(g) = rule.gate {
                 p.ops.push(Op::Rule(g as u32));
                 parts += 1;
@@ -98,7 +102,7 @@ impl Program {
         for op in &self.ops {
             match op {
                 Op::Leaf(_) | Op::Rule(_) | Op::Const(_) => depth += 1,
-                Op::Not => {}
+                Op::Not | Op::Keep(_) => {}
                 Op::All(n) | Op::Any(n) => depth = depth + 1 - (*n as usize).min(depth),
                 Op::Store(_) => depth = depth.saturating_sub(1),
             }
@@ -142,6 +146,7 @@ impl Program {
                         *cell = v;
                     }
                 }
+                Op::Keep(_) => {}
             }
         }
     }
@@ -154,7 +159,9 @@ mod tests {
     use crate::date::Date;
     use crate::synth::Profile;
 
-    /// The program gives every rule the value the condition trees give it: built-in packs and
+    /// The program gives every rule the value the condition trees give it, and (batched) says
+    /// of every rule whether it would be reported when unknown as the explanation does:
+    /// built-in packs and
     /// a synthetic set of 500 rules, over dense and sparse provisions (many facts unknown),
     /// with the entity's facts stated and not.
     #[test]
@@ -211,6 +218,17 @@ mod tests {
                         run_tree(set, &facts, &mut b);
                         assert_eq!(a, b, "provision {}", p.id);
                         assert_eq!(rows.row(k), &b[..], "batch, provision {}", p.id);
+                        for (i, rule) in set.rules.iter().enumerate() {
+                            let reported = super::super::explain::reported_when_unknown(
+                                set, &rule.when, &facts, &b,
+                            );
+                            assert_eq!(
+                                rows.reported_when_unknown(k, i),
+                                reported,
+                                "reported when unknown: {}",
+                                rule.id
+                            );
+                        }
                         compared += a.len();
                     }
                 }
@@ -226,6 +244,8 @@ mod tests {
 pub struct Rows {
     width: usize,
     values: Vec<Tri>,
+    /// By provision and rule: whether a rule found unknown would be reported.
+    reported: Vec<bool>,
 }
 
 impl Rows {
@@ -233,13 +253,23 @@ impl Rows {
     pub fn row(&self, k: usize) -> &[Tri] {
         &self.values[k * self.width..(k + 1) * self.width]
     }
+
+    /// Whether rule `i`, if unknown on provision `k`, is reported: what
+    /// [`super::explain::reported_when_unknown`] says of its condition.
+    pub fn reported_when_unknown(&self, k: usize, i: usize) -> bool {
+        self.reported[k * self.width + i]
+    }
 }
 
-/// 64 provisions' values of one condition: which are true, which are false (neither: unknown).
+/// 64 provisions' values of one condition: which are true, which are false (neither: unknown);
+/// and, as [`super::explain`] defines them for a condition, which the clause engages (a stated
+/// attribute meets a predicate in it) and which it refutes.
 #[derive(Clone, Copy, Default)]
 struct Lanes {
     t: u64,
     f: u64,
+    engaged: u64,
+    refuted: u64,
 }
 
 impl Program {
@@ -256,7 +286,10 @@ impl Program {
         out.width = rules;
         out.values.clear();
         out.values.resize(attrs.len() * rules, Tri::Unknown);
+        out.reported.clear();
+        out.reported.resize(attrs.len() * rules, false);
         let mut masks = vec![Lanes::default(); rules];
+        let mut whens = vec![Lanes::default(); rules];
         let mut stack: Vec<Lanes> = Vec::with_capacity(self.depth);
         let width = attrs.iter().map(|a| a.len()).max().unwrap_or(0);
         let mut stated = vec![0u64; width];
@@ -267,6 +300,7 @@ impl Program {
                 (1u64 << chunk.len()) - 1
             };
             masks.fill(Lanes::default());
+            whens.fill(Lanes::default());
             stack.clear();
             // Which of the 64 provisions state each attribute.
             stated.fill(0);
@@ -333,6 +367,10 @@ impl Program {
                                         Tri::Unknown => {}
                                     }
                                 }
+                                lanes.engaged = lanes.t;
+                                if !matches!(test, LeafTest::Known) {
+                                    lanes.refuted = lanes.f & present;
+                                }
                             }
                             // Entity and document facts and the date are the same for all.
                             _ => match eval_test(*slot, test, facts) {
@@ -343,33 +381,62 @@ impl Program {
                         }
                         stack.push(lanes);
                     }
-                    Op::Rule(r) => stack.push(masks.get(r as usize).copied().unwrap_or_default()),
+                    Op::Rule(r) => {
+                        // The rule's value; engaged or refuted as its own condition is.
+                        let value = masks.get(r as usize).copied().unwrap_or_default();
+                        let own = whens.get(r as usize).copied().unwrap_or_default();
+                        stack.push(Lanes {
+                            t: value.t,
+                            f: value.f,
+                            engaged: own.engaged & !value.f,
+                            refuted: own.refuted & value.f,
+                        });
+                    }
                     Op::Const(t) => stack.push(match t {
-                        Tri::True => Lanes { t: full, f: 0 },
-                        Tri::False => Lanes { t: 0, f: full },
+                        Tri::True => Lanes {
+                            t: full,
+                            ..Lanes::default()
+                        },
+                        Tri::False => Lanes {
+                            f: full,
+                            ..Lanes::default()
+                        },
                         Tri::Unknown => Lanes::default(),
                     }),
                     Op::Not => {
                         if let Some(top) = stack.last_mut() {
-                            *top = Lanes { t: top.f, f: top.t };
+                            *top = Lanes {
+                                t: top.f,
+                                f: top.t,
+                                engaged: top.f & top.refuted,
+                                refuted: top.t & top.engaged,
+                            };
                         }
                     }
-                    Op::All(n) => {
+                    Op::All(n) | Op::Any(n) => {
+                        let all = matches!(op, Op::All(_));
                         let from = stack.len().saturating_sub(n as usize);
-                        let mut v = Lanes { t: full, f: 0 };
+                        let mut v = if all {
+                            Lanes {
+                                t: full,
+                                ..Lanes::default()
+                            }
+                        } else {
+                            Lanes {
+                                f: full,
+                                ..Lanes::default()
+                            }
+                        };
                         for x in &stack[from..] {
-                            v.t &= x.t;
-                            v.f |= x.f;
-                        }
-                        stack.truncate(from);
-                        stack.push(v);
-                    }
-                    Op::Any(n) => {
-                        let from = stack.len().saturating_sub(n as usize);
-                        let mut v = Lanes { t: 0, f: full };
-                        for x in &stack[from..] {
-                            v.t |= x.t;
-                            v.f &= x.f;
+                            if all {
+                                v.t &= x.t;
+                                v.f |= x.f;
+                            } else {
+                                v.t |= x.t;
+                                v.f &= x.f;
+                            }
+                            v.engaged |= x.engaged & !x.f;
+                            v.refuted |= x.refuted & x.f;
                         }
                         stack.truncate(from);
                         stack.push(v);
@@ -380,19 +447,27 @@ impl Program {
                             *m = v;
                         }
                     }
+                    Op::Keep(i) => {
+                        if let (Some(m), Some(top)) = (whens.get_mut(i as usize), stack.last()) {
+                            *m = *top;
+                        }
+                    }
                 }
             }
             let base = chunk_no * 64;
-            for (i, m) in masks.iter().enumerate() {
+            for (i, (m, own)) in masks.iter().zip(&whens).enumerate() {
+                let reported = own.t | own.f | own.engaged;
                 for k in 0..chunk.len() {
                     let bit = 1u64 << k;
-                    out.values[(base + k) * rules + i] = if m.t & bit != 0 {
+                    let at = (base + k) * rules + i;
+                    out.values[at] = if m.t & bit != 0 {
                         Tri::True
                     } else if m.f & bit != 0 {
                         Tri::False
                     } else {
                         Tri::Unknown
                     };
+                    out.reported[at] = reported & bit != 0;
                 }
             }
         }
