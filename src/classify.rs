@@ -87,8 +87,26 @@ pub struct ClassifierFile {
     /// text. A value without an entry needs one match. Each match adds its pattern's `weight`.
     #[serde(default)]
     pub thresholds: BTreeMap<String, BTreeMap<String, ThresholdSpec>>,
+    /// Fallbacks to the thresholds: attribute → which values, and how much evidence. When
+    /// none of the listed values of the attribute reaches its threshold in a text, the
+    /// strongest of them whose evidence reaches `min` is kept anyway: a text that has
+    /// evidence for any of them is about its best-supported one.
+    #[serde(default)]
+    pub fallback: BTreeMap<String, FallbackSpec>,
     /// The patterns, in any order.
     pub patterns: Vec<PatternSpec>,
+}
+
+/// What to keep when no value of an attribute passes its threshold (see `fallback` in
+/// `rules/classifier.yaml`).
+#[derive(Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FallbackSpec {
+    /// The values that stand in for one another, in the order that breaks a tie.
+    pub values: Vec<String>,
+    /// The least total weight of the kept value's matches (default 0: any match).
+    #[serde(default)]
+    pub min: f64,
 }
 
 /// How much evidence a value needs in one text (see `thresholds` in `rules/classifier.yaml`).
@@ -599,6 +617,7 @@ pub struct Classifier {
     negation: Negation,
     one_of: BTreeMap<String, Vec<String>>,
     thresholds: BTreeMap<String, BTreeMap<String, ThresholdSpec>>,
+    fallback: BTreeMap<String, FallbackSpec>,
 }
 
 fn build_regex(pattern: &str) -> Result<Regex, String> {
@@ -947,6 +966,40 @@ impl Classifier {
             }
         }
 
+        for (attribute, spec) in &file.fallback {
+            let at = format!("fallback.{attribute}");
+            if !file.thresholds.contains_key(attribute) {
+                problems.push(problem(
+                    at.clone(),
+                    format!("`{attribute}` has no thresholds, so nothing falls back"),
+                    Some("add thresholds for the attribute, or drop the fallback"),
+                ));
+            }
+            if spec.values.is_empty() {
+                problems.push(problem(
+                    format!("{at}.values"),
+                    "must list at least one value",
+                    None,
+                ));
+            }
+            for (i, value) in spec.values.iter().enumerate() {
+                if !vocabulary_values(attribute, value) {
+                    problems.push(problem(
+                        format!("{at}.values[{i}]"),
+                        format!("`{value}` is not a declared value of `{attribute}`"),
+                        Some("declare it in rules/vocabulary.yaml, or fix the attribute or value name"),
+                    ));
+                }
+            }
+            if !(spec.min.is_finite() && spec.min >= 0.0) {
+                problems.push(problem(
+                    format!("{at}.min"),
+                    "must be a number of at least 0",
+                    None,
+                ));
+            }
+        }
+
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -958,6 +1011,7 @@ impl Classifier {
             negation,
             one_of: file.one_of,
             thresholds: file.thresholds,
+            fallback: file.fallback,
         })
     }
 
@@ -1321,7 +1375,7 @@ impl Classifier {
             let best = strongest.entry(attribute).or_default();
             *best = best.max(s);
         }
-        let dropped: BTreeSet<(String, String)> = score
+        let mut dropped: BTreeSet<(String, String)> = score
             .iter()
             .filter(|(&(attribute, value), &s)| {
                 self.thresholds
@@ -1334,6 +1388,30 @@ impl Classifier {
             })
             .map(|(&(a, v), _)| (a.to_string(), v.to_string()))
             .collect();
+        // Fallbacks: when none of the listed values survived, keep the strongest dropped one.
+        for (attribute, spec) in &self.fallback {
+            let listed = |v: &str| spec.values.iter().position(|x| x == v);
+            let survived = score.keys().any(|&(a, v)| {
+                a == attribute
+                    && listed(v).is_some()
+                    && !dropped.contains(&(a.to_string(), v.to_string()))
+            });
+            if survived {
+                continue;
+            }
+            let best = score
+                .iter()
+                .filter(|(&(a, v), &s)| {
+                    a == attribute && s + 1e-9 >= spec.min && listed(v).is_some()
+                })
+                .max_by(|(&(_, v1), s1), (&(_, v2), s2)| {
+                    s1.total_cmp(s2).then_with(|| listed(v2).cmp(&listed(v1)))
+                })
+                .map(|(&(a, v), _)| (a.to_string(), v.to_string()));
+            if let Some(keep) = best {
+                dropped.remove(&keep);
+            }
+        }
         if !dropped.is_empty() {
             found.retain(|(a, v, _), _| !dropped.contains(&(a.clone(), v.clone())));
         }
@@ -1585,6 +1663,7 @@ mod tests {
             )]),
             meta_sentences: vec![],
             thresholds: BTreeMap::new(),
+            fallback: BTreeMap::new(),
             patterns: yaml_patterns,
         }
     }
@@ -1685,6 +1764,59 @@ mod tests {
             paths.contains(&"thresholds.topic.choice.relative"),
             "{paths:?}"
         );
+    }
+
+    #[test]
+    fn a_fallback_keeps_the_strongest_value_when_none_passes() {
+        let mut f = file(vec![
+            pat("share", &["share"], "topic", "sharing"),
+            pat("opt", &["opt out"], "topic", "choice"),
+            pat("mail", &["write to us"], "topic", "contact"),
+        ]);
+        f.patterns[1].weight = 0.5;
+        let t = ThresholdSpec {
+            min: 1.5,
+            relative: 0.0,
+        };
+        f.thresholds = BTreeMap::from([(
+            "topic".to_string(),
+            BTreeMap::from([("choice".to_string(), t), ("sharing".to_string(), t)]),
+        )]);
+        f.fallback = BTreeMap::from([(
+            "topic".to_string(),
+            FallbackSpec {
+                values: vec!["sharing".into(), "choice".into()],
+                min: 0.5,
+            },
+        )]);
+        let c = Classifier::compile(f.clone(), &any).unwrap();
+        // Nothing passes: the strongest listed value is kept (a value not listed does not
+        // count as passing).
+        let r = c.classify("You may opt out. To opt out, write to us.");
+        assert!(r.has("topic", "choice") && r.has("topic", "contact"));
+        // A tie goes to the value listed first; only one value is kept.
+        let r = c.classify("We share it. Opt out. Opt out.");
+        assert!(r.has("topic", "sharing") && !r.has("topic", "choice"));
+        // A value that passes keeps the others out.
+        let r = c.classify("We share it; we share it again. Opt out.");
+        assert!(r.has("topic", "sharing") && !r.has("topic", "choice"));
+        // Below the fallback's own minimum nothing is kept.
+        f.fallback.get_mut("topic").unwrap().min = 1.0;
+        let c = Classifier::compile(f.clone(), &any).unwrap();
+        assert!(!c.classify("You may opt out.").has("topic", "choice"));
+        // An attribute without thresholds, or an undeclared value, is a problem.
+        f.fallback.insert(
+            "purpose".into(),
+            FallbackSpec {
+                values: vec!["nope".into()],
+                min: -1.0,
+            },
+        );
+        let problems = Classifier::compile(f, &|_, v| v != "nope").unwrap_err();
+        let paths: Vec<_> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"fallback.purpose"), "{paths:?}");
+        assert!(paths.contains(&"fallback.purpose.values[0]"), "{paths:?}");
+        assert!(paths.contains(&"fallback.purpose.min"), "{paths:?}");
     }
 
     #[test]

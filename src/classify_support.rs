@@ -492,6 +492,25 @@ fn error_examples(errors: &[crate::classify::score::ErrorExample]) -> String {
 
 /// What limits the classifier, and how far it is from published classifiers.
 fn limits(report: &crate::classify::score::ScoreReport) -> String {
+    // The OPP-115 rows (categories, the catch-all, attribute values) whose precision is below
+    // the 0.6 that issue #5 asks of every mapped label, from the figures above.
+    let low: Vec<String> = report
+        .categories
+        .iter()
+        .chain(std::iter::once(&report.other))
+        .chain(&report.attributes)
+        .filter_map(|l| {
+            l.counts
+                .precision()
+                .filter(|p| *p < 0.6)
+                .map(|p| format!("{} ({p:.3})", l.label))
+        })
+        .collect();
+    let low = if low.is_empty() {
+        "none".to_string()
+    } else {
+        low.join("; ")
+    };
     format!(
         "## What limits it / how far from published classifiers
 
@@ -499,20 +518,47 @@ Published OPP-115 classifiers trained on the corpus (logistic regression and SVM
 original paper, CNNs and fine-tuned BERT-style models since) reach about 0.8–0.9 micro-F1 on the
 segment-level practice categories; this classifier is at {micro:.3} micro-F1 (macro {macro:.3}) over
 the nine practice categories, with no training at all: every decision is a readable pattern with a
-pattern id and a span, and the thresholds are a few lines of `rules/classifier.yaml`. What limits it:
+pattern id and a span, and the thresholds are a few lines of `rules/classifier.yaml`.
+
+OPP-115 rows with a precision below 0.6 on this split: {low}.
+
+What limits it:
 
 - **The labels are about what a segment dwells on, not what it mentions.** OPP-115 annotators give a
   segment a category when it describes such a practice; an opt-out link at the end of a paragraph on
   advertising partners is usually recorded as a *Choice Type* of the sharing practice, not as a
   *User Choice/Control* practice. Patterns see mentions; the segment-level thresholds (`min`,
   `relative` to the strongest topic, per-pattern `weight`) recover part of the difference, at the
-  cost of recall.
+  cost of recall. The topic `fallback` gives the difference back where nothing competes: a segment
+  whose only practice evidence is below its threshold (one weak cue, weight 0.5) is given its
+  best-supported topic rather than none, since a segment without a practice topic counts as
+  \"Other\". That raises the precision of \"Other\" (fewer practice segments left without a topic) and
+  costs some \"Other\"-only segments a wrong topic (the FP rate above).
+- **\"Other\" is what no pattern recognises.** A segment is predicted \"Other\" when no practice
+  pattern fires; practice segments written in words no pattern knows (the first party by its
+  name, a bullet that names only a purpose, \"as described above\") land there, so the precision of
+  \"Other\" is bounded by the recall of all nine topics together.
 - **Attribute values are sparse and overlap.** Several attribute rows have 10–20 gold segments in
   the test split (Health, View, Delete, Public), so one pattern's errors move their precision by
   ten points; values such as *Marketing* and *Advertising*, or *Analytics* and *Personalization*,
-  share their vocabulary, and the annotators' majority often picked only one of them.
-- **Tuning data is small.** The 29 `dev` policies (1,025 segments) are the only data the patterns
-  were tuned on; a trained model would use the 86 others too, which here are held out for reporting.
+  share their vocabulary, and the annotators' majority often picked only one of them. A user's
+  posts in a forum are *Public* for some annotators and *Other users* for others (a value we do
+  not map), and *View* is given with *Edit information* on some \"review and update\" segments and
+  not on others. *Data Retention* is named in passing in texts on deletion, accounts, children
+  and security as often as it is the subject: on the dev split its precision is 0.8 on 22
+  predictions, and making the weaker cues (a deletion's timing, backups, \"we do not keep\") count
+  half cost four correct dev predictions for each wrong one removed, so they still count in full.
+- **Tuning data is small.** The 29 `dev` policies (1,025 segments) are the only OPP-115 data the
+  patterns were tuned on; a trained model would use the 86 others too, which here are held out for
+  reporting. Dev precision of the sparse rows (7–40 predictions) says little about the test split:
+  the test errors come from wording the dev policies do not contain. The topic fallback and the
+  first recall patterns were checked by holding a third of the dev policies out while reading the
+  errors of the rest (the held-out third's \"Other\" precision went from 0.52 to 0.59; the dev
+  policies read went from 0.60 to 0.75); later patterns were read off all of dev. Besides OPP-115
+  dev, the ToS;DR quotes (not the OPP-115 test split) were used to read what the retention topic
+  pattern matches in text it was not written on: the time a deletion
+  must name (\"within 30 days\", not \"within the service\") and the removal of posts or terms
+  that is not retention came from that reading (no figure was tuned on them).
 - **Single segments, no document context.** A segment that continues the previous one (\"this
   information\", \"these companies\") is classified on its own words.
 - **A row that joins several values counts each value's votes apart.** A segment is gold for
@@ -528,4 +574,96 @@ pattern id and a span, and the thresholds are a few lines of `rules/classifier.y
         micro = report.micro_f1(),
         macro = report.macro_f1(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin() -> Arc<Classifier> {
+        let set = crate::check::compile(crate::rules::builtin_sources())
+            .unwrap_or_else(|p| panic!("the built-in rules do not compile: {} problems", p.len()));
+        classifier(&set)
+            .unwrap_or_else(|p| panic!("the built-in classifier does not compile: {}", p.len()))
+            .expect("a built-in classifier")
+    }
+
+    /// The patterns and the topic fallback of the issue #5 round, on sentences written for
+    /// the test (none from a corpus).
+    #[test]
+    fn builtin_classifier_topic_fallback_and_scoped_values() {
+        let c = builtin();
+        let topics = |t: &str| -> Vec<String> {
+            match c.classify(t).attributes.get("topic") {
+                Some(crate::classify::AttributeValue::Set(v)) => v.clone(),
+                _ => Vec::new(),
+            }
+        };
+        // A lone weak cue: the fallback gives the text its only practice topic.
+        assert_eq!(
+            topics("Acme Corp collects information about the purchases you make."),
+            ["collection"]
+        );
+        assert_eq!(
+            topics("Acme may release your account details to the county clerk."),
+            ["sharing"]
+        );
+        // With a full-weight topic in the same text, the weak cue does not add its own.
+        let t = topics(
+            "We collect your e-mail address when you register. We may disclose your information if asked.",
+        );
+        assert!(
+            t.contains(&"collection".to_string()) && !t.contains(&"sharing".to_string()),
+            "{t:?}"
+        );
+        // Asking for data is collecting it; asking for consent is not.
+        assert_eq!(
+            topics("When you enter a contest we ask you for your name and postal address."),
+            ["collection"]
+        );
+        assert!(!topics("We will ask for your consent first.").contains(&"collection".to_string()));
+        // Security: a breach and what follows it.
+        assert_eq!(
+            topics("If we learn of a data breach, we tell the people affected."),
+            ["security"]
+        );
+        // Retention: a deletion needs a time, not a place.
+        assert!(topics("We delete search logs within 30 days.").contains(&"retention".to_string()));
+        assert!(
+            !topics("We may remove objectionable messages within the forums.")
+                .contains(&"retention".to_string())
+        );
+        // Public: a post in a forum alone is not a disclosure to the public; with a statement
+        // that it becomes public it is.
+        let public = |t: &str| c.classify(t).has("recipients", "public");
+        assert!(!public(
+            "Messages you post on our discussion boards may get replies."
+        ));
+        assert!(public(
+            "Anything you post on our message boards becomes public."
+        ));
+        assert!(public("Reviews you submit are accessed by the public."));
+        assert!(!public("Your profile is visible to other members."));
+        // Marketing: a newsletter alone is not direct marketing.
+        let marketing = |t: &str| c.classify(t).has("purpose", "direct_marketing");
+        assert!(!marketing(
+            "Sign up for our newsletters. Our newsletters cover the news of the day."
+        ));
+        assert!(marketing(
+            "We send you promotional e-mails. You may unsubscribe from marketing e-mails."
+        ));
+        // Health data counts where it is what is collected or shared, not in a disclaimer.
+        let health = |t: &str| c.classify(t).has("data", "personal.sensitive.health");
+        assert!(health(
+            "We collect health information such as your medical conditions."
+        ));
+        assert!(!health(
+            "Our articles on health conditions are written by doctors."
+        ));
+        // Accessing the site is not accessing one's data.
+        assert!(
+            !topics("You can access our website without providing any information.")
+                .contains(&"access".to_string())
+        );
+    }
 }
