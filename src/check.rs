@@ -1113,6 +1113,5 @@ fn leaf(slot: Slot, test: LeafTest, text: &str, span: Span, path: &Path) -> Cond
         text,
         path: path.to_string(),
         said_json: said_json.into(),
-        id: crate::eval::cond::next_leaf_id(),
     }))
 }

@@ -482,7 +482,7 @@ fn progress_bar() -> indicatif::ProgressBar {
 type Step = Result<Result<(), io::Error>, Problem>;
 
 /// JSON Lines over the pool's threads with reading and writing on this one: while the workers
-/// evaluate the batches read so far (a few per thread, which bounds memory), this thread reads
+/// evaluate the batches read so far (one per thread waiting, which bounds memory), this thread reads
 /// the next and writes, in input order, those that are done. No thread waits for the slowest
 /// document of a batch before starting on the next.
 fn pipelined<R: Send>(
@@ -493,7 +493,7 @@ fn pipelined<R: Send>(
     write: &mut dyn FnMut(R) -> Step,
 ) -> Step {
     use std::sync::mpsc;
-    let window = 2 * pool.current_num_threads();
+    let window = pool.current_num_threads();
     pool.in_place_scope(|scope| {
         let mut pending: std::collections::VecDeque<mpsc::Receiver<R>> = Default::default();
         // Set when writing stops the run: the batches still pending come after the line that

@@ -53,11 +53,6 @@ impl Bits {
         (0..4).all(|i| self.0[i] & other.0[i] == other.0[i])
     }
 
-    /// The set as four words, lowest values first.
-    pub fn words(&self) -> [u64; 4] {
-        self.0
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|w| *w == 0)
     }

@@ -43,9 +43,6 @@ pub struct Leaf {
     pub path: String,
     /// How a `because` line starts, escaped for JSON: `` `text` ( ``.
     pub said_json: Box<str>,
-    /// Unique in the process (copies of a leaf keep it): what the `because` lines made from
-    /// this leaf are remembered under.
-    pub id: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -79,12 +76,6 @@ pub enum LeafTest {
     MapKnown {
         key: String,
     },
-}
-
-/// A new [`Leaf::id`].
-pub fn next_leaf_id() -> u64 {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Cond {
