@@ -154,9 +154,7 @@ fn held_unknown<'s>(
             let v = held_unknown(set, c, facts, row, held, missing);
             held.truncate(lines);
             if v == Tri::False {
-                let mut inner = Vec::new();
-                failed(set, c, facts, row, &mut inner);
-                held.extend(inner.iter().map(|l| Reason::new(&format!("not: {l}"))));
+                held_not(set, c, facts, row, held);
             }
             v.not()
         }
@@ -321,9 +319,7 @@ fn held_value(
         Cond::Not(c) => {
             let v = eval(c, facts, row);
             if v == Tri::False {
-                let mut inner = Vec::new();
-                failed(set, c, facts, row, &mut inner);
-                out.extend(inner.iter().map(|l| Reason::new(&format!("not: {l}"))));
+                held_not(set, c, facts, row, out);
             }
             v.not()
         }
@@ -347,6 +343,13 @@ fn held_value(
             v
         }
     }
+}
+
+/// The lines of `not C` that holds: why `C` is false.
+fn held_not(set: &RuleSet, c: &Cond, facts: &Facts<'_>, row: &[Tri], out: &mut Vec<Reason>) {
+    let mut inner = Vec::new();
+    failed(set, c, facts, row, &mut inner);
+    out.extend(inner.iter().map(|l| Reason::new(&format!("not: {l}"))));
 }
 
 /// The lines that made a false condition false, each saying what would make it hold.
