@@ -102,21 +102,9 @@ impl PartialEq for Reason {
 
 impl Eq for Reason {}
 
-impl PartialEq<str> for Reason {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
 impl From<&str> for Reason {
     fn from(text: &str) -> Reason {
         Reason::new(text)
-    }
-}
-
-impl From<String> for Reason {
-    fn from(text: String) -> Reason {
-        Reason::new(&text)
     }
 }
 
