@@ -304,68 +304,63 @@ fn findings_with(
         .fold(0u64, |m, (a, _)| {
             m | 1u64.checked_shl(a as u32).unwrap_or(0)
         });
-    let mut out = Vec::new();
-    for (i, rule) in set.rules.iter().enumerate() {
-        if !rule.is_finding() || row[i] == Tri::False {
-            continue;
-        }
-        if rule.valid_to.is_some_and(|end| facts.as_of > end) {
-            continue;
-        }
-        let upcoming = facts.as_of < rule.in_force;
-        let status = if upcoming {
-            Status::Upcoming
-        } else if row[i] == Tri::True {
-            Status::Applies
-        } else {
-            Status::Undetermined
-        };
-        let Some(parts) = parts::of(set, i) else {
-            continue;
-        };
-        // A rule whose own condition is unknown and of which nothing held is not engaged by
-        // the clause at all: it would be "undetermined" on any clause. Only a rule that the
-        // clause partly meets is reported as undetermined.
-        let reported = || match batch {
-            Some((rows, k)) => rows.reported_when_unknown(k, i),
-            None => reported_when_unknown(set, i, facts, row, stated),
-        };
-        if row[i] == Tri::Unknown && !reported() {
-            continue;
-        }
-        let trace = explain::trace(set, i, facts, row);
-        out.push(Finding {
-            index: i,
-            rule: parts.rule.clone(),
-            regulation: parts.regulation.clone(),
-            citation: parts.citation.clone(),
-            article: parts.article.clone(),
-            title: parts.title.clone(),
-            jurisdiction: parts.jurisdiction.clone(),
-            severity: rule.severity,
-            status,
-            in_force: upcoming.then_some(rule.in_force),
-            obligation: parts.obligation.clone(),
-            agencies: parts.agencies.clone(),
-            actions: parts.actions.clone(),
-            because: trace.held,
-            missing: if row[i] == Tri::Unknown {
-                trace.missing
-            } else {
-                Vec::new()
-            },
-            source: parts.source.clone(),
-            review: None,
-        });
-    }
     // Applying findings first, then gravest first, then by jurisdiction, regulation and rule:
-    // a stable order for every output (each rule's rank in that order is computed once).
-    out.sort_unstable_by_key(|f| {
-        (
-            f.status != Status::Applies,
-            parts::of(set, f.index).map_or(u32::MAX, |p| p.rank),
-        )
-    });
+    // a stable order for every output. The finding rules are kept in that order (each rule's
+    // rank is computed once), so the findings come out sorted: first those that apply, then
+    // the others.
+    let mut out = Vec::with_capacity(8);
+    for applying in [true, false] {
+        for &i in parts::by_rank(set) {
+            let rule = &set.rules[i];
+            if row[i] == Tri::False || rule.valid_to.is_some_and(|end| facts.as_of > end) {
+                continue;
+            }
+            let upcoming = facts.as_of < rule.in_force;
+            let status = if upcoming {
+                Status::Upcoming
+            } else if row[i] == Tri::True {
+                Status::Applies
+            } else {
+                Status::Undetermined
+            };
+            if (status == Status::Applies) != applying {
+                continue;
+            }
+            let Some(parts) = parts::of(set, i) else {
+                continue;
+            };
+            // A rule whose own condition is unknown and of which nothing held is not engaged
+            // by the clause at all: it would be "undetermined" on any clause. Only a rule that
+            // the clause partly meets is reported as undetermined.
+            let reported = || match batch.and_then(|(rows, k)| rows.reported_when_unknown(k, i)) {
+                Some(reported) => reported,
+                None => reported_when_unknown(set, i, facts, row, stated),
+            };
+            if row[i] == Tri::Unknown && !reported() {
+                continue;
+            }
+            let (because, missing) = explain::reasons(set, i, facts, row);
+            out.push(Finding {
+                index: i,
+                rule: parts.rule.clone(),
+                regulation: parts.regulation.clone(),
+                citation: parts.citation.clone(),
+                article: parts.article.clone(),
+                title: parts.title.clone(),
+                jurisdiction: parts.jurisdiction.clone(),
+                severity: rule.severity,
+                status,
+                in_force: upcoming.then_some(rule.in_force),
+                obligation: parts.obligation.clone(),
+                agencies: parts.agencies.clone(),
+                actions: parts.actions.clone(),
+                because,
+                missing,
+                source: parts.source.clone(),
+                review: None,
+            });
+        }
+    }
     out
 }
 

@@ -42,6 +42,8 @@ pub type PartsCache = std::sync::OnceLock<AllParts>;
 pub struct AllParts {
     /// `None` for scope and fact rules.
     findings: Vec<Option<Parts>>,
+    /// The finding rules, by rank (see [`Parts::rank`]).
+    by_rank: Vec<usize>,
     /// `because` when another rule referred to holds: "title (`@id`)".
     referred: Vec<Reason>,
     /// `because` when a rule's scope holds: "title (`id`)".
@@ -52,20 +54,34 @@ pub struct AllParts {
 }
 
 fn all(set: &RuleSet) -> &AllParts {
-    set.parts_cache.get_or_init(|| AllParts {
-        findings: build(set),
-        referred: set
-            .rules
-            .iter()
-            .map(|r| Reason::new(&format!("{} (`@{}`)", r.title, r.id)))
-            .collect(),
-        scoped: set
-            .rules
-            .iter()
-            .map(|r| Reason::new(&format!("{} (`{}`)", r.title, r.id)))
-            .collect(),
-        attrs_read: all_attrs_read(set),
+    set.parts_cache.get_or_init(|| {
+        let findings = build(set);
+        let mut by_rank: Vec<usize> = (0..findings.len())
+            .filter(|&i| findings[i].is_some())
+            .collect();
+        by_rank.sort_by_key(|&i| findings[i].as_ref().map_or(u32::MAX, |p| p.rank));
+        AllParts {
+            findings,
+            by_rank,
+            referred: set
+                .rules
+                .iter()
+                .map(|r| Reason::new(&format!("{} (`@{}`)", r.title, r.id)))
+                .collect(),
+            scoped: set
+                .rules
+                .iter()
+                .map(|r| Reason::new(&format!("{} (`{}`)", r.title, r.id)))
+                .collect(),
+            attrs_read: all_attrs_read(set),
+        }
     })
+}
+
+/// The finding rules, gravest first, then by jurisdiction, regulation and rule id: the order
+/// findings are listed in (after those that apply come the others, in the same order).
+pub fn by_rank(set: &RuleSet) -> &[usize] {
+    &all(set).by_rank
 }
 
 /// The provision attributes rule `i`'s condition reads, with those of the rules it refers to,

@@ -224,7 +224,7 @@ mod tests {
                             );
                             assert_eq!(
                                 rows.reported_when_unknown(k, i),
-                                reported,
+                                Some(reported),
                                 "reported when unknown: {}",
                                 rule.id
                             );
@@ -256,8 +256,8 @@ impl Rows {
 
     /// Whether rule `i`, if unknown on provision `k`, is reported: what
     /// [`super::explain::reported_when_unknown`] says of its condition.
-    pub fn reported_when_unknown(&self, k: usize, i: usize) -> bool {
-        self.reported[k * self.width + i]
+    pub fn reported_when_unknown(&self, k: usize, i: usize) -> Option<bool> {
+        self.reported.get(k * self.width + i).copied()
     }
 }
 
