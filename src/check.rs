@@ -1107,11 +1107,20 @@ fn leaf(slot: Slot, test: LeafTest, text: &str, span: Span, path: &Path) -> Cond
         .join(" ");
     let mut said_json = String::new();
     crate::eval::parts::push_escaped(&mut said_json, &format!("`{text}` ("));
+    let path = path.to_string();
+    let missing_as = match &test {
+        LeafTest::MapNum { key, .. } => {
+            let base = path.strip_suffix(&format!(".{key}")).unwrap_or(&path);
+            format!("{base}.{key}").into()
+        }
+        _ => path.as_str().into(),
+    };
     Cond::Leaf(Box::new(Leaf {
         slot,
         test,
         text,
-        path: path.to_string(),
+        path,
         said_json: said_json.into(),
+        missing_as,
     }))
 }

@@ -266,7 +266,7 @@ pub struct Finding {
     pub actions: Arc<[Text]>,
     pub because: Vec<Reason>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub missing: Vec<String>,
+    pub missing: Vec<Text>,
     pub source: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review: Option<serde_json::Value>,

@@ -43,6 +43,9 @@ pub struct Leaf {
     pub path: String,
     /// How a `because` line starts, escaped for JSON: `` `text` ( ``.
     pub said_json: Box<str>,
+    /// The fact a finding names as `missing` when this predicate is unknown: the path, with
+    /// the map key for a key of a map fact.
+    pub missing_as: super::Text,
 }
 
 #[derive(Clone, Debug)]

@@ -3,10 +3,8 @@
 //!
 //! Runs only for rules that fire (and for `explain`), never on the hot path.
 
-use std::borrow::Cow;
-
 use super::cond::{Cond, Leaf, LeafTest, Slot};
-use super::{eval, eval_leaf, Facts, Reason, Tri, Value};
+use super::{eval, eval_leaf, Facts, Reason, Text, Tri, Value};
 use crate::dsl::ast_format_number as format_number;
 use crate::rules::RuleSet;
 use crate::vocab::ValueType;
@@ -30,7 +28,7 @@ pub struct Trace {
 pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
     let rule = &set.rules[i];
     let mut t = Trace::default();
-    let mut missing: Vec<Cow<'_, str>> = Vec::new();
+    let mut missing: Vec<&Text> = Vec::new();
     match held_value(set, &rule.when, facts, row, &mut t.held) {
         Tri::True => {}
         Tri::False => {
@@ -74,7 +72,7 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
     }
     missing.sort_unstable();
     missing.dedup();
-    t.missing = missing.into_iter().map(Cow::into_owned).collect();
+    t.missing = missing.into_iter().map(|m| m.to_string()).collect();
     t
 }
 
@@ -87,7 +85,7 @@ pub fn reasons(
     i: usize,
     facts: &Facts<'_>,
     row: &[Tri],
-) -> (Vec<Reason>, Vec<String>) {
+) -> (Vec<Reason>, Vec<Text>) {
     let rule = &set.rules[i];
     let mut held = Vec::new();
     if row[i] != Tri::Unknown {
@@ -98,7 +96,7 @@ pub fn reasons(
         }
         return (held, Vec::new());
     }
-    let mut missing: Vec<Cow<'_, str>> = Vec::new();
+    let mut missing: Vec<&Text> = Vec::new();
     if held_unknown(set, &rule.when, facts, row, &mut held, &mut missing) != Tri::Unknown {
         missing.clear();
     }
@@ -119,7 +117,7 @@ pub fn reasons(
     }
     missing.sort_unstable();
     missing.dedup();
-    (held, missing.into_iter().map(Cow::into_owned).collect())
+    (held, missing.into_iter().cloned().collect())
 }
 
 /// [`held_value`] and [`unknown_value`] in one walk: the lines of the parts that hold and the
@@ -130,7 +128,7 @@ fn held_unknown<'s>(
     facts: &Facts<'_>,
     row: &[Tri],
     held: &mut Vec<Reason>,
-    missing: &mut Vec<Cow<'s, str>>,
+    missing: &mut Vec<&'s Text>,
 ) -> Tri {
     match cond {
         Cond::All(parts) | Cond::Any(parts) => {
@@ -189,11 +187,8 @@ fn held_unknown<'s>(
 }
 
 /// The path a leaf reads, as `missing` names it.
-fn unknown_path(leaf: &Leaf) -> Cow<'_, str> {
-    match &leaf.test {
-        LeafTest::MapNum { key, .. } => Cow::Owned(format!("{}.{key}", leaf.path_base())),
-        _ => Cow::Borrowed(&leaf.path),
-    }
+fn unknown_path(leaf: &Leaf) -> &Text {
+    &leaf.missing_as
 }
 
 /// A condition's value, and whether the clause itself makes it so.
@@ -406,7 +401,7 @@ fn unknown_value<'s>(
     cond: &'s Cond,
     facts: &Facts<'_>,
     row: &[Tri],
-    out: &mut Vec<Cow<'s, str>>,
+    out: &mut Vec<&'s Text>,
 ) -> Tri {
     match cond {
         Cond::All(parts) | Cond::Any(parts) => {
@@ -680,6 +675,8 @@ mod tests {
                         let (because, missing) = reasons(&set, i, &facts, &row);
                         assert_eq!(because, t.held, "rule {}", set.rules[i].id);
                         if row[i] == Tri::Unknown {
+                            let missing: Vec<String> =
+                                missing.iter().map(|m| m.to_string()).collect();
                             assert_eq!(missing, t.missing, "rule {}", set.rules[i].id);
                         } else {
                             assert!(missing.is_empty());

@@ -1040,7 +1040,7 @@ impl Memo<'_, '_> {
                 }
                 if !f.missing.is_empty() {
                     put(out, "\n  - open until stated: ");
-                    md_join(out, f.missing.iter().map(String::as_str), ", ");
+                    md_join(out, f.missing.iter().map(|m| &**m), ", ");
                 }
             }
             put(out, "\n");
@@ -1449,7 +1449,7 @@ impl Memo<'_, '_> {
                 }
                 if !f.missing.is_empty() {
                     put(out, "\n<li>open until stated: ");
-                    h_join(out, f.missing.iter().map(String::as_str), ", ");
+                    h_join(out, f.missing.iter().map(|m| &**m), ", ");
                     put(out, "</li>");
                 }
                 put(out, "\n</ul></li>");

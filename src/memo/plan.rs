@@ -338,6 +338,7 @@ pub fn unknowns<'f, I: Borrow<Item<'f>>>(items: &[I]) -> Vec<UnknownPlan<'f>> {
         let it: &Item<'f> = it.borrow();
         let citation = it.parts.citation_id;
         for m in &it.finding.missing {
+            let m: &str = m;
             match out.iter_mut().find(|u| u.fact == m) {
                 Some(u) => {
                     if !u
