@@ -1110,8 +1110,7 @@ fn leaf(slot: Slot, test: LeafTest, text: &str, span: Span, path: &Path) -> Cond
     let path = path.to_string();
     let missing_as = match &test {
         LeafTest::MapNum { key, .. } => {
-            let base = path.strip_suffix(&format!(".{key}")).unwrap_or(&path);
-            format!("{base}.{key}").into()
+            format!("{}.{key}", crate::eval::cond::path_base(&path, &test)).into()
         }
         _ => path.as_str().into(),
     };

@@ -296,14 +296,6 @@ fn findings_with(
     row: &[Tri],
     batch: Option<(&program::Rows, usize)>,
 ) -> Vec<Finding> {
-    let stated = facts
-        .attrs
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.is_some())
-        .fold(0u64, |m, (a, _)| {
-            m | 1u64.checked_shl(a as u32).unwrap_or(0)
-        });
     // Applying findings first, then gravest first, then by jurisdiction, regulation and rule:
     // a stable order for every output. The finding rules are kept in that order (each rule's
     // rank is computed once), so the findings come out sorted: first those that apply, then
@@ -334,7 +326,7 @@ fn findings_with(
             // the clause partly meets is reported as undetermined.
             let reported = || match batch.and_then(|(rows, k)| rows.reported_when_unknown(k, i)) {
                 Some(reported) => reported,
-                None => reported_when_unknown(set, i, facts, row, stated),
+                None => explain::reported_when_unknown(set, &rule.when, facts, row),
             };
             if row[i] == Tri::Unknown && !reported() {
                 continue;
@@ -362,23 +354,6 @@ fn findings_with(
         }
     }
     out
-}
-
-/// Whether rule `i`, unknown on a provision, is reported ([`explain::reported_when_unknown`]).
-/// A rule none of whose attributes the provision states cannot be engaged by it: only its
-/// condition's value is needed.
-fn reported_when_unknown(
-    set: &RuleSet,
-    i: usize,
-    facts: &Facts<'_>,
-    row: &[Tri],
-    stated: u64,
-) -> bool {
-    let when = &set.rules[i].when;
-    match parts::attrs_read(set, i) {
-        Some(read) if read & stated == 0 => eval(when, facts, row) != Tri::Unknown,
-        _ => explain::reported_when_unknown(set, when, facts, row),
-    }
 }
 
 /// One flag per jurisdiction with findings: the strongest status, its gravest severity, and

@@ -81,6 +81,23 @@ pub enum LeafTest {
     },
 }
 
+impl Leaf {
+    /// The path without a map key.
+    pub(crate) fn path_base(&self) -> &str {
+        path_base(&self.path, &self.test)
+    }
+}
+
+/// `path` without the map key `test` reads, if it reads one.
+pub(crate) fn path_base<'p>(path: &'p str, test: &LeafTest) -> &'p str {
+    match test {
+        LeafTest::MapNum { key, .. } | LeafTest::MapKnown { key } => {
+            path.strip_suffix(&format!(".{key}")).unwrap_or(path)
+        }
+        _ => path,
+    }
+}
+
 impl Cond {
     /// Rule indices this condition refers to.
     pub fn rule_refs(&self, out: &mut Vec<usize>) {

@@ -178,17 +178,12 @@ fn held_unknown<'s>(
             let v = eval_leaf(leaf, facts);
             match v {
                 Tri::True => held.push(describe(set, leaf, facts)),
-                Tri::Unknown => missing.push(unknown_path(leaf)),
+                Tri::Unknown => missing.push(&leaf.missing_as),
                 Tri::False => {}
             }
             v
         }
     }
-}
-
-/// The path a leaf reads, as `missing` names it.
-fn unknown_path(leaf: &Leaf) -> &Text {
-    &leaf.missing_as
 }
 
 /// A condition's value, and whether the clause itself makes it so.
@@ -435,22 +430,9 @@ fn unknown_value<'s>(
         Cond::Leaf(leaf) => {
             let v = eval_leaf(leaf, facts);
             if v == Tri::Unknown {
-                out.push(unknown_path(leaf));
+                out.push(&leaf.missing_as);
             }
             v
-        }
-    }
-}
-
-impl Leaf {
-    /// The path without a map key.
-    fn path_base(&self) -> &str {
-        match &self.test {
-            LeafTest::MapNum { key, .. } | LeafTest::MapKnown { key } => self
-                .path
-                .strip_suffix(&format!(".{key}"))
-                .unwrap_or(&self.path),
-            _ => &self.path,
         }
     }
 }

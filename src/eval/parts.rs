@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use super::cond::{Cond, Slot};
 use super::reason::Reason;
 use crate::rules::RuleSet;
 
@@ -24,9 +23,6 @@ pub struct Parts {
     pub agencies: Arc<[Text]>,
     pub actions: Arc<[Text]>,
     pub source: Text,
-    /// Where this rule's findings sort among others of the same status: gravest first, then
-    /// by jurisdiction, regulation and rule id.
-    pub(crate) rank: u32,
     /// `{"rule":…,"severity":"…","status":` — everything before the status.
     pub(crate) json_head: Box<str>,
     /// `,"obligation":…,"actions":[…],"because":` — between `in_force` and `because`.
@@ -42,15 +38,12 @@ pub type PartsCache = std::sync::OnceLock<AllParts>;
 pub struct AllParts {
     /// `None` for scope and fact rules.
     findings: Vec<Option<Parts>>,
-    /// The finding rules, by rank (see [`Parts::rank`]).
+    /// The finding rules, gravest first, then by jurisdiction, regulation and rule id.
     by_rank: Vec<usize>,
     /// `because` when another rule referred to holds: "title (`@id`)".
     referred: Vec<Reason>,
     /// `because` when a rule's scope holds: "title (`id`)".
     scoped: Vec<Reason>,
-    /// The provision attributes each rule's condition reads, with those of the rules it refers
-    /// to, as bits by vocabulary index; `None` when the vocabulary has more than 64.
-    attrs_read: Option<Vec<u64>>,
 }
 
 fn all(set: &RuleSet) -> &AllParts {
@@ -59,7 +52,18 @@ fn all(set: &RuleSet) -> &AllParts {
         let mut by_rank: Vec<usize> = (0..findings.len())
             .filter(|&i| findings[i].is_some())
             .collect();
-        by_rank.sort_by_key(|&i| findings[i].as_ref().map_or(u32::MAX, |p| p.rank));
+        by_rank.sort_by(|&a, &b| {
+            let (a, b) = (&set.rules[a], &set.rules[b]);
+            b.severity
+                .cmp(&a.severity)
+                .then(a.jurisdiction.cmp(&b.jurisdiction))
+                .then(
+                    set.packs[a.pack]
+                        .regulation
+                        .cmp(&set.packs[b.pack].regulation),
+                )
+                .then(a.id.cmp(&b.id))
+        });
         AllParts {
             findings,
             by_rank,
@@ -73,7 +77,6 @@ fn all(set: &RuleSet) -> &AllParts {
                 .iter()
                 .map(|r| Reason::new(&format!("{} (`{}`)", r.title, r.id)))
                 .collect(),
-            attrs_read: all_attrs_read(set),
         }
     })
 }
@@ -82,41 +85,6 @@ fn all(set: &RuleSet) -> &AllParts {
 /// findings are listed in (after those that apply come the others, in the same order).
 pub fn by_rank(set: &RuleSet) -> &[usize] {
     &all(set).by_rank
-}
-
-/// The provision attributes rule `i`'s condition reads, with those of the rules it refers to,
-/// as bits by vocabulary index; `None` when the vocabulary has more than 64 attributes.
-pub fn attrs_read(set: &RuleSet, i: usize) -> Option<u64> {
-    all(set).attrs_read.as_ref()?.get(i).copied()
-}
-
-/// The provision attributes read by every rule's condition, transitively (`check` made sure
-/// that rules refer to each other without cycles).
-fn all_attrs_read(set: &RuleSet) -> Option<Vec<u64>> {
-    fn cond(c: &Cond, masks: &[u64], out: &mut u64) {
-        match c {
-            Cond::All(v) | Cond::Any(v) => v.iter().for_each(|c| cond(c, masks, out)),
-            Cond::Not(c) => cond(c, masks, out),
-            Cond::Rule(r) => *out |= masks.get(*r).copied().unwrap_or(u64::MAX),
-            Cond::Leaf(l) => {
-                if let Slot::Attr(a) = l.slot {
-                    *out |= 1 << a;
-                }
-            }
-            Cond::Const(_) => {}
-        }
-    }
-    if set.vocab.attributes.len() > 64 || set.order.len() != set.rules.len() {
-        return None;
-    }
-    // Dependencies first, so a rule referred to has its mask before the rules that refer to it.
-    let mut masks = vec![u64::MAX; set.rules.len()];
-    for &i in &set.order {
-        let mut m = 0;
-        cond(&set.rules[i].when, &masks, &mut m);
-        masks[i] = m;
-    }
-    Some(masks)
 }
 
 /// The parts of rule `i` (a finding rule).
@@ -143,27 +111,9 @@ pub fn scope_line(set: &RuleSet, i: usize) -> Reason {
 }
 
 fn build(set: &RuleSet) -> Vec<Option<Parts>> {
-    let mut by_rank: Vec<usize> = (0..set.rules.len()).collect();
-    by_rank.sort_by(|&a, &b| {
-        let (a, b) = (&set.rules[a], &set.rules[b]);
-        b.severity
-            .cmp(&a.severity)
-            .then(a.jurisdiction.cmp(&b.jurisdiction))
-            .then(
-                set.packs[a.pack]
-                    .regulation
-                    .cmp(&set.packs[b.pack].regulation),
-            )
-            .then(a.id.cmp(&b.id))
-    });
-    let mut ranks = vec![0u32; set.rules.len()];
-    for (rank, &i) in by_rank.iter().enumerate() {
-        ranks[i] = u32::try_from(rank).unwrap_or(u32::MAX);
-    }
     set.rules
         .iter()
-        .enumerate()
-        .map(|(i, rule)| {
+        .map(|rule| {
             if !rule.is_finding() {
                 return None;
             }
@@ -208,7 +158,6 @@ fn build(set: &RuleSet) -> Vec<Option<Parts>> {
                 agencies: texts(&rule.agencies),
                 actions: texts(&rule.actions),
                 source: source.into(),
-                rank: ranks[i],
                 json_head: head.into(),
                 json_middle: middle.into(),
                 json_tail: tail.into(),

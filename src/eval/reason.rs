@@ -45,17 +45,13 @@ impl Reason {
                 split,
             }
         };
-        let mut write = Some(make);
-        SCRATCH
-            .with(|s| {
-                let mut s = s.try_borrow_mut().ok()?;
+        SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => {
                 let (json, raw) = &mut *s;
-                write.take().map(|make| make(json, raw))
-            })
-            .unwrap_or_else(|| match write.take() {
-                Some(make) => make(&mut String::new(), &mut String::new()),
-                None => Reason::new(""),
-            })
+                make(json, raw)
+            }
+            Err(_) => make(&mut String::new(), &mut String::new()),
+        })
     }
 
     /// The line.
