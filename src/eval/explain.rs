@@ -148,9 +148,9 @@ fn held_unknown<'s>(
             acc
         }
         Cond::Not(c) => {
-            let lines = held.len();
-            let v = held_unknown(set, c, facts, row, held, missing);
-            held.truncate(lines);
+            // Only the facts of the part negated count here, not its lines: what held inside
+            // a negation that holds is said by `held_not`.
+            let v = unknown_value(set, c, facts, row, missing);
             if v == Tri::False {
                 held_not(set, c, facts, row, held);
             }
@@ -272,8 +272,7 @@ fn held(set: &RuleSet, cond: &Cond, facts: &Facts<'_>, row: &[Tri], out: &mut Ve
     held_value(set, cond, facts, row, out);
 }
 
-/// [`held`], returning the condition's value: each node is evaluated once, and the lines of a
-/// part that turns out not to count are taken back.
+/// [`held`], returning the condition's value: [`held_unknown`] without the unknown facts.
 fn held_value(
     set: &RuleSet,
     cond: &Cond,
@@ -281,58 +280,7 @@ fn held_value(
     row: &[Tri],
     out: &mut Vec<Reason>,
 ) -> Tri {
-    match cond {
-        Cond::All(parts) => {
-            let mut acc = Tri::True;
-            for p in parts {
-                let mark = out.len();
-                let v = held_value(set, p, facts, row, out);
-                if v == Tri::False {
-                    out.truncate(mark);
-                }
-                acc = acc.and(v);
-            }
-            acc
-        }
-        Cond::Any(parts) => {
-            let mut acc = Tri::False;
-            for p in parts {
-                let mark = out.len();
-                let v = held_value(set, p, facts, row, out);
-                if v != Tri::True {
-                    out.truncate(mark);
-                }
-                acc = acc.or(v);
-            }
-            acc
-        }
-        Cond::Not(c) => {
-            let v = eval(c, facts, row);
-            if v == Tri::False {
-                held_not(set, c, facts, row, out);
-            }
-            v.not()
-        }
-        Cond::Const(b) => Tri::from_bool(*b),
-        Cond::Rule(r) => {
-            let v = row[*r];
-            match v {
-                Tri::True => out.push(super::parts::referred_line(set, *r)),
-                Tri::Unknown => {
-                    held_value(set, &set.rules[*r].when, facts, row, out);
-                }
-                Tri::False => {}
-            }
-            v
-        }
-        Cond::Leaf(leaf) => {
-            let v = eval_leaf(leaf, facts);
-            if v == Tri::True {
-                out.push(describe(set, leaf, facts));
-            }
-            v
-        }
-    }
+    held_unknown(set, cond, facts, row, out, &mut Vec::new())
 }
 
 /// The lines of `not C` that holds: why `C` is false.
