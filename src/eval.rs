@@ -12,7 +12,6 @@ pub mod parts;
 pub mod program;
 mod reason;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -21,7 +20,7 @@ use crate::date::Date;
 use crate::rules::{RuleSet, Severity};
 use cond::{Cond, Leaf, LeafTest, Slot};
 pub use facts::{intern_attributes, intern_document, intern_entity, Value};
-pub use parts::Text;
+pub use parts::{Parts, Text};
 pub use reason::Reason;
 
 /// A truth value that may be unknown. Ordered so that `and` is `min` and `or` is `max`.
@@ -246,30 +245,65 @@ impl Status {
 }
 
 /// One finding: a rule that fired on a provision.
-#[derive(Clone, Debug, Serialize)]
+///
+/// What every finding of a rule has in common (its id, citation, obligation, agencies …) is
+/// one record shared with the rule set ([`Parts`]), read through `Deref`: `finding.citation`
+/// is the rule's citation. A finding costs one shared reference, not a copy of each string.
+#[derive(Clone, Debug)]
 pub struct Finding {
     /// The rule's index in its rule set.
-    #[serde(skip)]
     pub index: usize,
-    pub rule: Text,
-    pub regulation: Text,
-    pub citation: Text,
-    pub article: Text,
-    pub title: Text,
-    pub jurisdiction: Text,
+    /// The rule's fixed fields.
+    pub parts: Arc<Parts>,
     pub severity: Severity,
     pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_force: Option<Date>,
-    pub obligation: Text,
-    pub agencies: Arc<[Text]>,
-    pub actions: Arc<[Text]>,
     pub because: Vec<Reason>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<Text>,
-    pub source: Text,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub review: Option<serde_json::Value>,
+}
+
+impl std::ops::Deref for Finding {
+    type Target = Parts;
+    fn deref(&self) -> &Parts {
+        &self.parts
+    }
+}
+
+/// The fields in the order of the JSON output contract; `in_force`, `missing` and `review`
+/// only when there are some.
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("Finding", 16)?;
+        m.serialize_field("rule", &*self.rule)?;
+        m.serialize_field("regulation", &*self.regulation)?;
+        m.serialize_field("citation", &*self.citation)?;
+        m.serialize_field("article", &*self.article)?;
+        m.serialize_field("title", &*self.title)?;
+        m.serialize_field("jurisdiction", &*self.jurisdiction)?;
+        m.serialize_field("severity", &self.severity)?;
+        m.serialize_field("status", &self.status)?;
+        match self.in_force {
+            Some(d) => m.serialize_field("in_force", &d)?,
+            None => m.skip_field("in_force")?,
+        }
+        m.serialize_field("obligation", &*self.obligation)?;
+        m.serialize_field("agencies", &*self.agencies)?;
+        m.serialize_field("actions", &*self.actions)?;
+        m.serialize_field("because", &self.because)?;
+        if self.missing.is_empty() {
+            m.skip_field("missing")?;
+        } else {
+            m.serialize_field("missing", &self.missing)?;
+        }
+        m.serialize_field("source", &*self.source)?;
+        match &self.review {
+            Some(r) => m.serialize_field("review", r)?,
+            None => m.skip_field("review")?,
+        }
+        m.end()
+    }
 }
 
 /// The flag of one jurisdiction on a provision.
@@ -285,17 +319,19 @@ pub struct Flag {
 
 /// The findings of one provision, from its row of rule values.
 pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
-    findings_with(set, facts, row, None)
+    findings_with(set, facts, row, None, &mut explain::Said::default())
 }
 
 /// [`findings`], from the batched program's rows, which also say which unknown rules are
 /// reported: provision `k` of `rows`.
-fn findings_with(
-    set: &RuleSet,
+fn findings_with<'s>(
+    set: &'s RuleSet,
     facts: &Facts<'_>,
     row: &[Tri],
     batch: Option<(&program::Rows, usize)>,
+    said: &mut explain::Said<'s>,
 ) -> Vec<Finding> {
+    said.clear();
     // Applying findings first, then gravest first, then by jurisdiction, regulation and rule:
     // a stable order for every output. The finding rules are kept in that order (each rule's
     // rank is computed once), so the findings come out sorted: first those that apply, then
@@ -331,24 +367,15 @@ fn findings_with(
             if row[i] == Tri::Unknown && !reported() {
                 continue;
             }
-            let (because, missing) = explain::reasons(set, i, facts, row);
+            let (because, missing) = explain::reasons_with(set, i, facts, row, said);
             out.push(Finding {
                 index: i,
-                rule: parts.rule.clone(),
-                regulation: parts.regulation.clone(),
-                citation: parts.citation.clone(),
-                article: parts.article.clone(),
-                title: parts.title.clone(),
-                jurisdiction: parts.jurisdiction.clone(),
+                parts: parts.clone(),
                 severity: rule.severity,
                 status,
                 in_force: upcoming.then_some(rule.in_force),
-                obligation: parts.obligation.clone(),
-                agencies: parts.agencies.clone(),
-                actions: parts.actions.clone(),
                 because,
                 missing,
-                source: parts.source.clone(),
                 review: None,
             });
         }
@@ -357,40 +384,47 @@ fn findings_with(
 }
 
 /// One flag per jurisdiction with findings: the strongest status, its gravest severity, and
-/// every regulation engaged there.
+/// every regulation engaged there. Flags are in the order of their jurisdiction codes.
 pub fn flags(findings: &[Finding]) -> Vec<Flag> {
-    let mut by: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    // A provision has a few jurisdictions and a few dozen findings at most: a scan per
+    // jurisdiction costs less than grouping them in a map. The rules of a set share one string
+    // per jurisdiction and per regulation, so most comparisons are of two pointers.
+    let same = |a: &str, b: &str| std::ptr::eq(a, b) || a == b;
+    let mut jurisdictions: Vec<&str> = Vec::new();
     for f in findings {
-        by.entry(&*f.jurisdiction).or_default().push(f);
+        if !jurisdictions.iter().any(|j| same(j, &f.jurisdiction)) {
+            jurisdictions.push(&f.jurisdiction);
+        }
     }
-    by.into_iter()
-        .map(|(j, fs)| {
-            let status = fs
-                .iter()
-                .map(|f| f.status)
-                .max_by_key(|s| s.rank())
-                .unwrap_or(Status::Undetermined);
-            let with_status: Vec<&&Finding> = fs.iter().filter(|f| f.status == status).collect();
-            let severity = with_status
-                .iter()
-                .map(|f| f.severity)
-                .max()
-                .unwrap_or(Severity::Low);
-            let in_force = if status == Status::Upcoming {
-                with_status.iter().filter_map(|f| f.in_force).min()
-            } else {
-                None
-            };
-            let mut regulations: Vec<String> =
-                fs.iter().map(|f| f.regulation.to_string()).collect();
-            regulations.sort();
-            regulations.dedup();
+    jurisdictions.sort_unstable();
+    jurisdictions
+        .into_iter()
+        .map(|j| {
+            let mut status = Status::Upcoming;
+            let mut severity = None;
+            let mut in_force = None;
+            let mut regulations: Vec<&str> = Vec::new();
+            for f in findings.iter().filter(|f| same(&f.jurisdiction, j)) {
+                if !regulations.iter().any(|r| same(r, &f.regulation)) {
+                    regulations.push(&f.regulation);
+                }
+                if f.status.rank() > status.rank() || severity.is_none() {
+                    (status, severity, in_force) = (f.status, Some(f.severity), f.in_force);
+                } else if f.status == status {
+                    severity = severity.max(Some(f.severity));
+                    in_force = match (in_force, f.in_force) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+            regulations.sort_unstable();
             Flag {
                 jurisdiction: j.to_string(),
-                severity,
+                severity: severity.unwrap_or(Severity::Low),
                 status,
-                in_force,
-                regulations,
+                in_force: in_force.filter(|_| status == Status::Upcoming),
+                regulations: regulations.into_iter().map(str::to_string).collect(),
             }
         })
         .collect()
@@ -462,15 +496,89 @@ pub fn evaluate_document(set: &RuleSet, doc: &crate::model::Document, as_of: Dat
     };
     let mut rows = program::Rows::default();
     program::of(set).run_batch(set.rules.len(), &attrs, &shared, &mut rows);
+    let mut said = explain::Said::default();
     for (n, &k) in sound.iter().enumerate() {
         let facts = Facts {
             attrs: attrs[n],
             ..shared
         };
         let outcome = &mut outcomes[k];
-        outcome.findings = findings_with(set, &facts, rows.row(n), Some((&rows, n)));
+        outcome.findings = findings_with(set, &facts, rows.row(n), Some((&rows, n)), &mut said);
         outcome.flags = flags(&outcome.findings);
         outcome.severity = severity(&outcome.findings);
     }
     outcomes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// [`flags`] as first written: findings grouped in a map by jurisdiction.
+    fn flags_by_map(findings: &[Finding]) -> Vec<Flag> {
+        let mut by: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in findings {
+            by.entry(&*f.jurisdiction).or_default().push(f);
+        }
+        by.into_iter()
+            .map(|(j, fs)| {
+                let status = fs
+                    .iter()
+                    .map(|f| f.status)
+                    .max_by_key(|s| s.rank())
+                    .unwrap();
+                let with_status: Vec<&&Finding> =
+                    fs.iter().filter(|f| f.status == status).collect();
+                let severity = with_status.iter().map(|f| f.severity).max().unwrap();
+                let in_force = if status == Status::Upcoming {
+                    with_status.iter().filter_map(|f| f.in_force).min()
+                } else {
+                    None
+                };
+                let mut regulations: Vec<String> =
+                    fs.iter().map(|f| f.regulation.to_string()).collect();
+                regulations.sort();
+                regulations.dedup();
+                Flag {
+                    jurisdiction: j.to_string(),
+                    severity,
+                    status,
+                    in_force,
+                    regulations,
+                }
+            })
+            .collect()
+    }
+
+    /// The flags of every provision of a synthetic corpus, at dates before, between and after
+    /// the packs' dates of entry into force, are those of the map.
+    #[test]
+    fn flags_are_those_of_the_map() {
+        let set = crate::commands::load_rules(None).unwrap();
+        let corpus = crate::synth::provisions_jsonl(&set, 200, 50, 3);
+        let mut upcoming = 0;
+        let mut compared = 0;
+        for as_of in ["2019-06-01", "2025-01-01", "2026-11-25", "2031-01-01"] {
+            let as_of = Date::parse(as_of).unwrap();
+            for line in corpus.lines() {
+                let doc = crate::model::to_document("t", crate::model::parse_json(line).unwrap());
+                for o in evaluate_document(&set, &doc, as_of) {
+                    let ours = serde_json::to_string(&flags(&o.findings)).unwrap();
+                    let map = serde_json::to_string(&flags_by_map(&o.findings)).unwrap();
+                    assert_eq!(ours, map);
+                    upcoming += o
+                        .flags
+                        .iter()
+                        .filter(|f| f.status == Status::Upcoming)
+                        .count();
+                    compared += o.flags.len();
+                }
+            }
+        }
+        assert!(
+            upcoming > 10 && compared > 1000,
+            "{upcoming} upcoming of {compared}"
+        );
+    }
 }

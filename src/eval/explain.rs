@@ -86,18 +86,67 @@ pub fn reasons(
     facts: &Facts<'_>,
     row: &[Tri],
 ) -> (Vec<Reason>, Vec<Text>) {
+    reasons_with(set, i, facts, row, &mut Said::default())
+}
+
+/// The `because` lines of predicates already said on one provision, by predicate: many rules
+/// test the same predicate (`known(subjects)`, `purpose has "ads"`), and on one provision its
+/// line is the same in each of their findings, so it is made once and shared.
+#[derive(Default)]
+pub(crate) struct Said<'s> {
+    lines: Vec<(&'s str, Slot, Reason)>,
+}
+
+impl<'s> Said<'s> {
+    /// Forget the lines: the next provision's facts differ.
+    pub(crate) fn clear(&mut self) {
+        self.lines.clear();
+    }
+
+    /// The line of a predicate that holds: the same text on the same fact gives the same line.
+    fn line(&mut self, set: &RuleSet, leaf: &'s Leaf, facts: &Facts<'_>) -> Reason {
+        let known = self
+            .lines
+            .iter()
+            .find(|(text, slot, _)| *slot == leaf.slot && *text == leaf.text);
+        if let Some((_, _, line)) = known {
+            return line.clone();
+        }
+        let line = describe(set, leaf, facts);
+        self.lines.push((&leaf.text, leaf.slot, line.clone()));
+        line
+    }
+}
+
+/// [`reasons`], sharing the lines already said on this provision (`said`, cleared between
+/// provisions).
+pub(crate) fn reasons_with<'s>(
+    set: &'s RuleSet,
+    i: usize,
+    facts: &Facts<'_>,
+    row: &[Tri],
+    said: &mut Said<'s>,
+) -> (Vec<Reason>, Vec<Text>) {
     let rule = &set.rules[i];
     let mut held = Vec::new();
     if row[i] != Tri::Unknown {
         // True: the condition and the gate hold, and no exception does.
-        held_value(set, &rule.when, facts, row, &mut held);
+        held_unknown(
+            set,
+            &rule.when,
+            facts,
+            row,
+            &mut held,
+            &mut Vec::new(),
+            said,
+        );
         if let Some(g) = rule.gate {
             held.push(super::parts::scope_line(set, g));
         }
         return (held, Vec::new());
     }
     let mut missing: Vec<&Text> = Vec::new();
-    if held_unknown(set, &rule.when, facts, row, &mut held, &mut missing) != Tri::Unknown {
+    if held_unknown(set, &rule.when, facts, row, &mut held, &mut missing, said) != Tri::Unknown {
         missing.clear();
     }
     if let Some(g) = rule.gate {
@@ -129,6 +178,7 @@ fn held_unknown<'s>(
     row: &[Tri],
     held: &mut Vec<Reason>,
     missing: &mut Vec<&'s Text>,
+    said: &mut Said<'s>,
 ) -> Tri {
     match cond {
         Cond::All(parts) | Cond::Any(parts) => {
@@ -136,7 +186,7 @@ fn held_unknown<'s>(
             let mut acc = Tri::from_bool(all);
             for p in parts {
                 let (lines, facts_at) = (held.len(), missing.len());
-                let v = held_unknown(set, p, facts, row, held, missing);
+                let v = held_unknown(set, p, facts, row, held, missing, said);
                 if (all && v == Tri::False) || (!all && v != Tri::True) {
                     held.truncate(lines);
                 }
@@ -163,7 +213,7 @@ fn held_unknown<'s>(
                 Tri::True => held.push(super::parts::referred_line(set, *r)),
                 Tri::Unknown => {
                     let rule = &set.rules[*r];
-                    held_unknown(set, &rule.when, facts, row, held, missing);
+                    held_unknown(set, &rule.when, facts, row, held, missing, said);
                     if let Some(g) = rule.gate {
                         if row[g] == Tri::Unknown {
                             unknown_value(set, &set.rules[g].when, facts, row, missing);
@@ -177,7 +227,7 @@ fn held_unknown<'s>(
         Cond::Leaf(leaf) => {
             let v = eval_leaf(leaf, facts);
             match v {
-                Tri::True => held.push(describe(set, leaf, facts)),
+                Tri::True => held.push(said.line(set, leaf, facts)),
                 Tri::Unknown => missing.push(&leaf.missing_as),
                 Tri::False => {}
             }
@@ -280,7 +330,15 @@ fn held_value(
     row: &[Tri],
     out: &mut Vec<Reason>,
 ) -> Tri {
-    held_unknown(set, cond, facts, row, out, &mut Vec::new())
+    held_unknown(
+        set,
+        cond,
+        facts,
+        row,
+        out,
+        &mut Vec::new(),
+        &mut Said::default(),
+    )
 }
 
 /// The lines of `not C` that holds: why `C` is false.
@@ -571,7 +629,8 @@ mod tests {
 
     /// A finding's `because` and `missing` from [`reasons`] are what [`trace`] says, for every
     /// rule that is true or unknown on dense and sparse provisions of a synthetic corpus, with
-    /// and without the entity's facts.
+    /// and without the entity's facts; with the lines of each provision shared between its
+    /// rules, as findings share them.
     #[test]
     fn reasons_are_the_trace() {
         let set = crate::commands::load_rules(None).unwrap();
@@ -597,12 +656,13 @@ mod tests {
                     };
                     let mut row = Vec::new();
                     run(&set, &facts, &mut row);
+                    let mut said = Said::default();
                     for i in 0..set.rules.len() {
                         if row[i] == Tri::False {
                             continue;
                         }
                         let t = trace(&set, i, &facts, &row);
-                        let (because, missing) = reasons(&set, i, &facts, &row);
+                        let (because, missing) = reasons_with(&set, i, &facts, &row, &mut said);
                         assert_eq!(because, t.held, "rule {}", set.rules[i].id);
                         if row[i] == Tri::Unknown {
                             let missing: Vec<String> =

@@ -37,7 +37,7 @@ pub type PartsCache = std::sync::OnceLock<AllParts>;
 #[derive(Debug)]
 pub struct AllParts {
     /// `None` for scope and fact rules.
-    findings: Vec<Option<Parts>>,
+    findings: Vec<Option<Arc<Parts>>>,
     /// The finding rules, gravest first, then by jurisdiction, regulation and rule id.
     by_rank: Vec<usize>,
     /// `because` when another rule referred to holds: "title (`@id`)".
@@ -88,7 +88,7 @@ pub fn by_rank(set: &RuleSet) -> &[usize] {
 }
 
 /// The parts of rule `i` (a finding rule).
-pub fn of(set: &RuleSet, i: usize) -> Option<&Parts> {
+pub fn of(set: &RuleSet, i: usize) -> Option<&Arc<Parts>> {
     all(set).findings.get(i)?.as_ref()
 }
 
@@ -110,7 +110,12 @@ pub fn scope_line(set: &RuleSet, i: usize) -> Reason {
         .unwrap_or_else(|| Reason::new(""))
 }
 
-fn build(set: &RuleSet) -> Vec<Option<Parts>> {
+fn build<'s>(set: &'s RuleSet) -> Vec<Option<Arc<Parts>>> {
+    // One string per jurisdiction and per regulation, shared by their rules: flags group
+    // findings by them, mostly comparing pointers.
+    let mut shared: std::collections::HashMap<&str, Text> = std::collections::HashMap::new();
+    let mut share =
+        |s: &'s str| -> Text { shared.entry(s).or_insert_with(|| Text::from(s)).clone() };
     set.rules
         .iter()
         .map(|rule| {
@@ -147,13 +152,13 @@ fn build(set: &RuleSet) -> Vec<Option<Parts>> {
             let mut tail = String::new();
             push_key(&mut tail, "source");
             push_str(&mut tail, source);
-            Some(Parts {
+            Some(Arc::new(Parts {
                 rule: rule.id.as_str().into(),
-                regulation: pack.regulation.as_str().into(),
+                regulation: share(&pack.regulation),
                 citation: rule.citation.as_str().into(),
                 article: rule.article.as_str().into(),
                 title: rule.title.as_str().into(),
-                jurisdiction: rule.jurisdiction.as_str().into(),
+                jurisdiction: share(&rule.jurisdiction),
                 obligation: rule.obligation.as_str().into(),
                 agencies: texts(&rule.agencies),
                 actions: texts(&rule.actions),
@@ -161,7 +166,7 @@ fn build(set: &RuleSet) -> Vec<Option<Parts>> {
                 json_head: head.into(),
                 json_middle: middle.into(),
                 json_tail: tail.into(),
-            })
+            }))
         })
         .collect()
 }

@@ -89,8 +89,7 @@ fn flag(f: &Flag, out: &mut String) {
 
 fn finding(set: &RuleSet, f: &Finding, out: &mut String) {
     // A finding built from these parts shares their strings; any other is written in full.
-    let Some(p) = parts::of(set, f.index).filter(|p| std::sync::Arc::ptr_eq(&p.rule, &f.rule))
-    else {
+    let Some(p) = parts::of(set, f.index).filter(|p| std::sync::Arc::ptr_eq(p, &f.parts)) else {
         // Not a finding of this rule set as it was built: write it field by field.
         if let Ok(text) = serde_json::to_string(f) {
             out.push_str(&text);
