@@ -330,6 +330,7 @@ impl Evaluated {
 const BATCH_BYTES: usize = 256 << 10;
 
 fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> {
+    use std::sync::atomic::Ordering;
     let set = load_rules(a.rules.rules.as_deref())?;
     let pool = thread_pool(a.jobs)?;
     check_jurisdictions(&set, &a.jurisdiction)?;
@@ -339,6 +340,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
         .map_err(|e| output_error(&e))?;
     let renderer = writer.renderer().clone();
     let buffers: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let longest = std::sync::atomic::AtomicUsize::new(0);
     let progress = progress_bar();
     let mut input_problems = Vec::new();
     let mut failing = false;
@@ -381,7 +383,10 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
                 .and_then(|mut b| b.pop())
                 .unwrap_or_default();
             if renderer.renders() {
+                // Room for the longest text so far: a buffer that grows takes fresh pages.
+                text.reserve(longest.load(Ordering::Relaxed));
                 renderer.render(&outcomes, &mut text);
+                longest.fetch_max(text.len(), Ordering::Relaxed);
                 outcomes = Vec::new();
             }
             Evaluated {
