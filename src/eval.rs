@@ -319,7 +319,7 @@ pub struct Flag {
 
 /// The findings of one provision, from its row of rule values.
 pub fn findings(set: &RuleSet, facts: &Facts<'_>, row: &[Tri]) -> Vec<Finding> {
-    findings_with(set, facts, row, None, &mut explain::Said::default())
+    findings_with(set, facts, row, None, &mut Scratch::default())
 }
 
 /// [`findings`], from the batched program's rows, which also say which unknown rules are
@@ -329,58 +329,106 @@ fn findings_with<'s>(
     facts: &Facts<'_>,
     row: &[Tri],
     batch: Option<(&program::Rows, usize)>,
-    said: &mut explain::Said<'s>,
+    scratch: &mut Scratch<'s>,
 ) -> Vec<Finding> {
-    said.clear();
+    scratch.said.clear();
     // Applying findings first, then gravest first, then by jurisdiction, regulation and rule:
     // a stable order for every output. The finding rules are kept in that order (each rule's
-    // rank is computed once), so the findings come out sorted: first those that apply, then
-    // the others.
+    // rank is computed once), so the findings come out sorted: those that apply as they are
+    // met, the others after them.
     let mut out = Vec::with_capacity(8);
-    for applying in [true, false] {
-        for &i in parts::by_rank(set) {
-            let rule = &set.rules[i];
-            if row[i] == Tri::False || rule.valid_to.is_some_and(|end| facts.as_of > end) {
-                continue;
-            }
-            let upcoming = facts.as_of < rule.in_force;
-            let status = if upcoming {
-                Status::Upcoming
-            } else if row[i] == Tri::True {
-                Status::Applies
-            } else {
-                Status::Undetermined
-            };
-            if (status == Status::Applies) != applying {
-                continue;
-            }
-            let Some(parts) = parts::of(set, i) else {
-                continue;
-            };
-            // A rule whose own condition is unknown and of which nothing held is not engaged
-            // by the clause at all: it would be "undetermined" on any clause. Only a rule that
-            // the clause partly meets is reported as undetermined.
-            let reported = || match batch.and_then(|(rows, k)| rows.reported_when_unknown(k, i)) {
-                Some(reported) => reported,
-                None => explain::reported_when_unknown(set, &rule.when, facts, row),
-            };
-            if row[i] == Tri::Unknown && !reported() {
-                continue;
-            }
-            let (because, missing) = explain::reasons_with(set, i, facts, row, said);
-            out.push(Finding {
-                index: i,
-                parts: parts.clone(),
-                severity: rule.severity,
+    let mut later = std::mem::take(&mut scratch.later);
+    later.clear();
+    for r in parts::ranked(set) {
+        let i = r.index;
+        if row[i] == Tri::False || r.valid_to.is_some_and(|end| facts.as_of > end) {
+            continue;
+        }
+        let upcoming = facts.as_of < r.in_force;
+        let status = if upcoming {
+            Status::Upcoming
+        } else if row[i] == Tri::True {
+            Status::Applies
+        } else {
+            Status::Undetermined
+        };
+        if status == Status::Applies {
+            push_finding(
+                set,
+                facts,
+                row,
+                batch,
+                i,
                 status,
-                in_force: upcoming.then_some(rule.in_force),
-                because,
-                missing,
-                review: None,
-            });
+                &mut out,
+                &mut scratch.said,
+            );
+        } else {
+            later.push((i, status));
         }
     }
+    for &(i, status) in &later {
+        push_finding(
+            set,
+            facts,
+            row,
+            batch,
+            i,
+            status,
+            &mut out,
+            &mut scratch.said,
+        );
+    }
+    scratch.later = later;
     out
+}
+
+/// What the findings of one provision after another reuse: the lines already said on the
+/// provision, and the rules whose findings come after those that apply.
+#[derive(Default)]
+pub(crate) struct Scratch<'s> {
+    said: explain::Said<'s>,
+    later: Vec<(usize, Status)>,
+}
+
+/// Add the finding of rule `i`, with `status`, unless the rule is unknown and nothing in the
+/// clause engages it.
+#[allow(clippy::too_many_arguments)]
+fn push_finding<'s>(
+    set: &'s RuleSet,
+    facts: &Facts<'_>,
+    row: &[Tri],
+    batch: Option<(&program::Rows, usize)>,
+    i: usize,
+    status: Status,
+    out: &mut Vec<Finding>,
+    said: &mut explain::Said<'s>,
+) {
+    let rule = &set.rules[i];
+    let Some(parts) = parts::of(set, i) else {
+        return;
+    };
+    // A rule whose own condition is unknown and of which nothing held is not engaged by the
+    // clause at all: it would be "undetermined" on any clause. Only a rule that the clause
+    // partly meets is reported as undetermined.
+    let reported = || match batch.and_then(|(rows, k)| rows.reported_when_unknown(k, i)) {
+        Some(reported) => reported,
+        None => explain::reported_when_unknown(set, &rule.when, facts, row),
+    };
+    if row[i] == Tri::Unknown && !reported() {
+        return;
+    }
+    let (because, missing) = explain::reasons_with(set, i, facts, row, said);
+    out.push(Finding {
+        index: i,
+        parts: parts.clone(),
+        severity: rule.severity,
+        status,
+        in_force: (status == Status::Upcoming).then_some(rule.in_force),
+        because,
+        missing,
+        review: None,
+    });
 }
 
 /// One flag per jurisdiction with findings: the strongest status, its gravest severity, and
@@ -496,14 +544,14 @@ pub fn evaluate_document(set: &RuleSet, doc: &crate::model::Document, as_of: Dat
     };
     let mut rows = program::Rows::default();
     program::of(set).run_batch(set.rules.len(), &attrs, &shared, &mut rows);
-    let mut said = explain::Said::default();
+    let mut scratch = Scratch::default();
     for (n, &k) in sound.iter().enumerate() {
         let facts = Facts {
             attrs: attrs[n],
             ..shared
         };
         let outcome = &mut outcomes[k];
-        outcome.findings = findings_with(set, &facts, rows.row(n), Some((&rows, n)), &mut said);
+        outcome.findings = findings_with(set, &facts, rows.row(n), Some((&rows, n)), &mut scratch);
         outcome.flags = flags(&outcome.findings);
         outcome.severity = severity(&outcome.findings);
     }

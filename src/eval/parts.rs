@@ -38,8 +38,9 @@ pub type PartsCache = std::sync::OnceLock<AllParts>;
 pub struct AllParts {
     /// `None` for scope and fact rules.
     findings: Vec<Option<Arc<Parts>>>,
-    /// The finding rules, gravest first, then by jurisdiction, regulation and rule id.
-    by_rank: Vec<usize>,
+    /// The finding rules, gravest first, then by jurisdiction, regulation and rule id, with
+    /// what deciding their status reads, side by side in memory.
+    ranked: Vec<Ranked>,
     /// `because` when another rule referred to holds: "title (`@id`)".
     referred: Vec<Reason>,
     /// `because` when a rule's scope holds: "title (`id`)".
@@ -64,9 +65,20 @@ fn all(set: &RuleSet) -> &AllParts {
                 )
                 .then(a.id.cmp(&b.id))
         });
+        let ranked = by_rank
+            .iter()
+            .map(|&i| {
+                let rule = &set.rules[i];
+                Ranked {
+                    index: i,
+                    in_force: rule.in_force,
+                    valid_to: rule.valid_to,
+                }
+            })
+            .collect();
         AllParts {
             findings,
-            by_rank,
+            ranked,
             referred: set
                 .rules
                 .iter()
@@ -81,10 +93,19 @@ fn all(set: &RuleSet) -> &AllParts {
     })
 }
 
+/// A finding rule, with its dates.
+#[derive(Clone, Copy, Debug)]
+pub struct Ranked {
+    pub index: usize,
+    pub in_force: crate::date::Date,
+    pub valid_to: Option<crate::date::Date>,
+}
+
 /// The finding rules, gravest first, then by jurisdiction, regulation and rule id: the order
-/// findings are listed in (after those that apply come the others, in the same order).
-pub fn by_rank(set: &RuleSet) -> &[usize] {
-    &all(set).by_rank
+/// findings are listed in (after those that apply come the others, in the same order). Each
+/// with its dates, so that a provision's findings are sorted and dated without reading each rule.
+pub fn ranked(set: &RuleSet) -> &[Ranked] {
+    &all(set).ranked
 }
 
 /// The parts of rule `i` (a finding rule).
