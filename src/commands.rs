@@ -121,16 +121,14 @@ fn jsonl_document(
     set: &RuleSet,
     line_source: &Source,
     n: usize,
-    mut line: Vec<u8>,
+    line: &[u8],
 ) -> Result<Option<Document>, Problem> {
     let name = &line_source.name;
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    let line = match String::from_utf8(line) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = match std::str::from_utf8(line) {
         Ok(l) => l,
         Err(e) => {
-            let at = e.utf8_error().valid_up_to();
+            let at = e.valid_up_to();
             let mut doc = Document {
                 file: name.to_string(),
                 ..Document::default()
@@ -147,7 +145,7 @@ fn jsonl_document(
             return Ok(Some(doc));
         }
     };
-    let mut doc = match model::parse_jsonl_line(line_source, n, &line) {
+    let mut doc = match model::parse_jsonl_line(line_source, n, line) {
         Ok(Some(doc)) => doc,
         Ok(None) => return Ok(None),
         Err(_) => {
@@ -155,7 +153,7 @@ fn jsonl_document(
                 file: name.to_string(),
                 ..Document::default()
             };
-            let err = model::parse_json(&line).err();
+            let err = model::parse_json(line).err();
             let what = err.map(|e| e.to_string()).unwrap_or_default();
             doc.meta.id = format!("{name}:{n}");
             doc.provisions.push(crate::model::Provision {
@@ -206,7 +204,7 @@ pub fn for_each_document(
         let line_source = Source::new(name.as_str(), "");
         for (n, line) in reader.split(b'\n').enumerate() {
             let line = line.map_err(|e| model::io_problem(&name, &e))?;
-            let Some(doc) = jsonl_document(set, &line_source, n + 1, line)? else {
+            let Some(doc) = jsonl_document(set, &line_source, n + 1, &line)? else {
                 continue;
             };
             if let Err(e) = each(doc) {
@@ -341,6 +339,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
     let renderer = writer.renderer().clone();
     let buffers: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let longest = std::sync::atomic::AtomicUsize::new(0);
+    let line_buffers = LineBuffers::default();
     let progress = progress_bar();
     let mut input_problems = Vec::new();
     let mut failing = false;
@@ -401,12 +400,14 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
             // JSON Lines: lines are read here and parsed, evaluated and rendered on the workers.
             let line_source = Source::new(path.display().to_string(), "");
             let work = |lines: Lines| -> Vec<Result<Option<Evaluated>, Problem>> {
-                lines
-                    .into_iter()
+                let done = lines
+                    .iter()
                     .map(|(n, line)| {
                         jsonl_document(&set, &line_source, n, line).map(|d| d.map(|d| each(&d)))
                     })
-                    .collect()
+                    .collect();
+                lines.recycle(&line_buffers);
+                done
             };
             let mut write = |done: Vec<Result<Option<Evaluated>, Problem>>| {
                 for d in done {
@@ -421,9 +422,11 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
                 Ok(Ok(()))
             };
             if pool.current_num_threads() <= 1 {
-                read_jsonl_batches(path, &progress, &mut |lines| write(work(lines)))
+                read_jsonl_batches(path, &progress, &line_buffers, &mut |lines| {
+                    write(work(lines))
+                })
             } else {
-                pipelined(&pool, path, &progress, &work, &mut write)
+                pipelined(&pool, path, &progress, &line_buffers, &work, &mut write)
             }
         } else {
             // Other formats: documents are evaluated in batches, in parallel with --jobs, and
@@ -494,6 +497,7 @@ fn pipelined<R: Send>(
     pool: &rayon::ThreadPool,
     path: &Path,
     progress: &indicatif::ProgressBar,
+    buffers: &LineBuffers,
     work: &(dyn Fn(Lines) -> R + Sync),
     write: &mut dyn FnMut(R) -> Step,
 ) -> Step {
@@ -511,7 +515,7 @@ fn pipelined<R: Send>(
                 Some(Err(_)) | None => Ok(Ok(())),
             }
         };
-        let read = read_jsonl_batches(path, progress, &mut |lines| {
+        let read = read_jsonl_batches(path, progress, buffers, &mut |lines| {
             let (tx, rx) = mpsc::sync_channel(1);
             scope.spawn(move |_| {
                 let _ = tx.send(work(lines));
@@ -539,30 +543,83 @@ fn pipelined<R: Send>(
     })
 }
 
-/// The numbered lines of a JSON Lines file, handed to `batch` a megabyte at a time.
-type Lines = Vec<(usize, Vec<u8>)>;
+/// Numbered lines of a JSON Lines file, read into one buffer.
+#[derive(Default)]
+struct Lines {
+    bytes: Vec<u8>,
+    /// Each line's number and where it ends in `bytes` (it starts where the one before ends).
+    ends: Vec<(usize, usize)>,
+}
 
+impl Lines {
+    /// Each line's number and bytes, without its `\n`.
+    fn iter(&self) -> impl Iterator<Item = (usize, &[u8])> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(n, end)| {
+            let line = &self.bytes[start..end];
+            start = end;
+            (n, line.strip_suffix(b"\n").unwrap_or(line))
+        })
+    }
+
+    /// Give the buffers back for a later batch.
+    fn recycle(self, buffers: &LineBuffers) {
+        if let Ok(mut b) = buffers.0.lock() {
+            if b.len() < 64 {
+                b.push(self);
+            }
+        }
+    }
+}
+
+/// Buffers of batches already evaluated: a buffer that is new, or that grows, takes fresh
+/// pages from the system.
+#[derive(Default)]
+struct LineBuffers(std::sync::Mutex<Vec<Lines>>);
+
+impl LineBuffers {
+    fn take(&self) -> Lines {
+        let mut lines = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut b| b.pop())
+            .unwrap_or_default();
+        lines.bytes.clear();
+        lines.ends.clear();
+        lines
+    }
+}
+
+/// The lines of a JSON Lines file, handed to `batch` a quarter of a megabyte at a time.
 fn read_jsonl_batches(
     path: &Path,
     progress: &indicatif::ProgressBar,
+    buffers: &LineBuffers,
     batch: &mut dyn FnMut(Lines) -> Result<Result<(), io::Error>, Problem>,
 ) -> Result<Result<(), io::Error>, Problem> {
+    use io::BufRead as _;
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| model::io_problem(&name, &e))?;
     progress.set_length(file.metadata().map_or(0, |m| m.len()));
     progress.set_position(0);
     progress.set_message(name.clone());
-    let reader = io::BufReader::with_capacity(1 << 20, file);
-    let mut lines: Lines = Vec::new();
-    let mut bytes = 0usize;
-    for (n, line) in reader.split(b'\n').enumerate() {
-        let line = line.map_err(|e| model::io_problem(&name, &e))?;
-        bytes += line.len() + 1;
-        lines.push((n + 1, line));
-        if bytes >= BATCH_BYTES {
-            progress.inc(bytes as u64);
-            bytes = 0;
-            if let Err(e) = batch(std::mem::take(&mut lines))? {
+    let mut reader = io::BufReader::with_capacity(1 << 20, file);
+    let mut lines = buffers.take();
+    let mut n = 0;
+    loop {
+        let read = reader
+            .read_until(b'\n', &mut lines.bytes)
+            .map_err(|e| model::io_problem(&name, &e))?;
+        if read == 0 {
+            break;
+        }
+        n += 1;
+        lines.ends.push((n, lines.bytes.len()));
+        if lines.bytes.len() >= BATCH_BYTES {
+            progress.inc(lines.bytes.len() as u64);
+            let full = std::mem::replace(&mut lines, buffers.take());
+            if let Err(e) = batch(full)? {
                 return Ok(Err(e));
             }
         }
