@@ -1110,7 +1110,9 @@ fn leaf(slot: Slot, test: LeafTest, text: &str, span: Span, path: &Path) -> Cond
     let path = path.to_string();
     let missing_as = match &test {
         LeafTest::MapNum { key, .. } => {
-            format!("{}.{key}", crate::eval::cond::path_base(&path, &test)).into()
+            format!("{}.{key}", crate::eval::cond::path_base(&path, &test))
+                .as_str()
+                .into()
         }
         _ => path.as_str().into(),
     };

@@ -259,7 +259,7 @@ pub struct Finding {
     pub status: Status,
     pub in_force: Option<Date>,
     pub because: Vec<Reason>,
-    pub missing: Vec<Text>,
+    pub missing: Vec<Reason>,
     pub review: Option<serde_json::Value>,
 }
 

@@ -45,7 +45,7 @@ pub struct Leaf {
     pub said_json: Box<str>,
     /// The fact a finding names as `missing` when this predicate is unknown: the path, with
     /// the map key for a key of a map fact.
-    pub missing_as: super::Text,
+    pub missing_as: super::Reason,
 }
 
 #[derive(Clone, Debug)]

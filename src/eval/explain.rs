@@ -4,7 +4,7 @@
 //! Runs only for rules that fire (and for `explain`), never on the hot path.
 
 use super::cond::{Cond, Leaf, LeafTest, Slot};
-use super::{eval, eval_leaf, Facts, Reason, Text, Tri, Value};
+use super::{eval, eval_leaf, Facts, Reason, Tri, Value};
 use crate::dsl::ast_format_number as format_number;
 use crate::rules::RuleSet;
 use crate::vocab::ValueType;
@@ -28,7 +28,7 @@ pub struct Trace {
 pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
     let rule = &set.rules[i];
     let mut t = Trace::default();
-    let mut missing: Vec<&Text> = Vec::new();
+    let mut missing: Vec<&Reason> = Vec::new();
     match held_value(set, &rule.when, facts, row, &mut t.held) {
         Tri::True => {}
         Tri::False => {
@@ -70,8 +70,8 @@ pub fn trace(set: &RuleSet, i: usize, facts: &Facts<'_>, row: &[Tri]) -> Trace {
             Tri::False => {}
         }
     }
-    missing.sort_unstable();
-    missing.dedup();
+    missing.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    missing.dedup_by(|a, b| a.as_str() == b.as_str());
     t.missing = missing.into_iter().map(|m| m.to_string()).collect();
     t
 }
@@ -85,7 +85,7 @@ pub fn reasons(
     i: usize,
     facts: &Facts<'_>,
     row: &[Tri],
-) -> (Vec<Reason>, Vec<Text>) {
+) -> (Vec<Reason>, Vec<Reason>) {
     reasons_with(set, i, facts, row, &mut Said::default())
 }
 
@@ -126,7 +126,7 @@ pub(crate) fn reasons_with<'s>(
     facts: &Facts<'_>,
     row: &[Tri],
     said: &mut Said<'s>,
-) -> (Vec<Reason>, Vec<Text>) {
+) -> (Vec<Reason>, Vec<Reason>) {
     let rule = &set.rules[i];
     let mut held = Vec::new();
     if row[i] != Tri::Unknown {
@@ -145,7 +145,7 @@ pub(crate) fn reasons_with<'s>(
         }
         return (held, Vec::new());
     }
-    let mut missing: Vec<&Text> = Vec::new();
+    let mut missing: Vec<&Reason> = Vec::new();
     if held_unknown(set, &rule.when, facts, row, &mut held, &mut missing, said) != Tri::Unknown {
         missing.clear();
     }
@@ -164,8 +164,8 @@ pub(crate) fn reasons_with<'s>(
             missing.truncate(mark);
         }
     }
-    missing.sort_unstable();
-    missing.dedup();
+    missing.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    missing.dedup_by(|a, b| a.as_str() == b.as_str());
     (held, missing.into_iter().cloned().collect())
 }
 
@@ -177,7 +177,7 @@ fn held_unknown<'s>(
     facts: &Facts<'_>,
     row: &[Tri],
     held: &mut Vec<Reason>,
-    missing: &mut Vec<&'s Text>,
+    missing: &mut Vec<&'s Reason>,
     said: &mut Said<'s>,
 ) -> Tri {
     match cond {
@@ -402,7 +402,7 @@ fn unknown_value<'s>(
     cond: &'s Cond,
     facts: &Facts<'_>,
     row: &[Tri],
-    out: &mut Vec<&'s Text>,
+    out: &mut Vec<&'s Reason>,
 ) -> Tri {
     match cond {
         Cond::All(parts) | Cond::Any(parts) => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::parts::push_escaped;
 
-/// A `because` line: its text, and the same text as a JSON string (quoted and escaped), in one
+/// A `because` line, or the name of a `missing` fact: its text, and the same text as a JSON string (quoted and escaped), in one
 /// shared allocation.
 #[derive(Clone)]
 pub struct Reason {
@@ -74,6 +74,12 @@ impl std::ops::Deref for Reason {
 
 impl AsRef<str> for Reason {
     fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Reason {
+    fn borrow(&self) -> &str {
         self.as_str()
     }
 }

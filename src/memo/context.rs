@@ -143,7 +143,7 @@ pub struct FindingView<'a> {
     /// The conditions that held, with the values that met them.
     pub because: &'a [crate::eval::Reason],
     /// For `undetermined` findings: the facts whose absence keeps the finding open.
-    pub missing: &'a [crate::eval::Text],
+    pub missing: &'a [crate::eval::Reason],
     /// The official source of the article (or of the regulation).
     pub source: &'a Value,
     /// The reviewer's decision on this finding, when a review ledger has one.

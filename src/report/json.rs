@@ -113,7 +113,14 @@ fn finding(set: &RuleSet, f: &Finding, out: &mut String) {
     out.push(']');
     if !f.missing.is_empty() {
         push_key(out, "missing");
-        push_list(out, &f.missing);
+        out.push('[');
+        for (n, m) in f.missing.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(m.json());
+        }
+        out.push(']');
     }
     out.push_str(&p.json_tail);
     if let Some(r) = &f.review {
