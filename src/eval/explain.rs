@@ -95,6 +95,12 @@ pub fn reasons(
 #[derive(Default)]
 pub(crate) struct Said<'s> {
     lines: Vec<(&'s str, Slot, Reason)>,
+    /// Scratch for [`reasons_with`].
+    held: Vec<Reason>,
+    missing: Vec<&'s Reason>,
+    /// Scratch for a new line: its JSON string and its text.
+    json: String,
+    raw: String,
 }
 
 impl<'s> Said<'s> {
@@ -112,7 +118,7 @@ impl<'s> Said<'s> {
         if let Some((_, _, line)) = known {
             return line.clone();
         }
-        let line = describe(set, leaf, facts);
+        let line = describe_in(set, leaf, facts, &mut self.json, &mut self.raw);
         self.lines.push((&leaf.text, leaf.slot, line.clone()));
         line
     }
@@ -128,45 +134,45 @@ pub(crate) fn reasons_with<'s>(
     said: &mut Said<'s>,
 ) -> (Vec<Reason>, Vec<Reason>) {
     let rule = &set.rules[i];
-    let mut held = Vec::new();
+    // Built in buffers kept from one finding to the next, then copied out at their size.
+    let mut held = std::mem::take(&mut said.held);
+    let mut missing = std::mem::take(&mut said.missing);
+    held.clear();
+    missing.clear();
     if row[i] != Tri::Unknown {
         // True: the condition and the gate hold, and no exception does.
-        held_unknown(
-            set,
-            &rule.when,
-            facts,
-            row,
-            &mut held,
-            &mut Vec::new(),
-            said,
-        );
+        held_unknown(set, &rule.when, facts, row, &mut held, &mut missing, said);
         if let Some(g) = rule.gate {
             held.push(super::parts::scope_line(set, g));
         }
-        return (held, Vec::new());
-    }
-    let mut missing: Vec<&Reason> = Vec::new();
-    if held_unknown(set, &rule.when, facts, row, &mut held, &mut missing, said) != Tri::Unknown {
         missing.clear();
-    }
-    if let Some(g) = rule.gate {
-        match row[g] {
-            Tri::True => held.push(super::parts::scope_line(set, g)),
-            Tri::Unknown => {
-                unknown_value(set, &set.rules[g].when, facts, row, &mut missing);
+    } else {
+        if held_unknown(set, &rule.when, facts, row, &mut held, &mut missing, said) != Tri::Unknown
+        {
+            missing.clear();
+        }
+        if let Some(g) = rule.gate {
+            match row[g] {
+                Tri::True => held.push(super::parts::scope_line(set, g)),
+                Tri::Unknown => {
+                    unknown_value(set, &set.rules[g].when, facts, row, &mut missing);
+                }
+                Tri::False => {}
             }
-            Tri::False => {}
         }
-    }
-    for e in &rule.unless {
-        let mark = missing.len();
-        if unknown_value(set, &e.cond, facts, row, &mut missing) != Tri::Unknown {
-            missing.truncate(mark);
+        for e in &rule.unless {
+            let mark = missing.len();
+            if unknown_value(set, &e.cond, facts, row, &mut missing) != Tri::Unknown {
+                missing.truncate(mark);
+            }
         }
+        missing.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        missing.dedup_by(|a, b| a.as_str() == b.as_str());
     }
-    missing.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
-    missing.dedup_by(|a, b| a.as_str() == b.as_str());
-    (held, missing.into_iter().cloned().collect())
+    let out = (held.to_vec(), missing.iter().map(|&m| m.clone()).collect());
+    said.held = held;
+    said.missing = missing;
+    out
 }
 
 /// [`held_value`] and [`unknown_value`] in one walk: the lines of the parts that hold and the
@@ -443,9 +449,16 @@ fn unknown_value<'s>(
     }
 }
 
-/// `data has "personal" (data: personal.content, personal.activity)`
-fn describe(set: &RuleSet, leaf: &Leaf, facts: &Facts<'_>) -> Reason {
-    Reason::build(|json, raw| {
+/// `data has "personal" (data: personal.content, personal.activity)`, written in the scratch
+/// buffers `json` and `raw`.
+fn describe_in(
+    set: &RuleSet,
+    leaf: &Leaf,
+    facts: &Facts<'_>,
+    json: &mut String,
+    raw: &mut String,
+) -> Reason {
+    Reason::build_in(json, raw, |json, raw| {
         raw.push('`');
         raw.push_str(&leaf.text);
         raw.push_str("` (");

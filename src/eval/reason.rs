@@ -32,26 +32,32 @@ impl Reason {
             static SCRATCH: std::cell::RefCell<(String, String)> =
                 const { std::cell::RefCell::new((String::new(), String::new())) };
         }
-        let make = |json: &mut String, raw: &mut String| {
-            json.clear();
-            raw.clear();
-            json.push('"');
-            write(json, raw);
-            json.push('"');
-            let split = json.len();
-            json.push_str(raw);
-            Reason {
-                both: Arc::from(json.as_str()),
-                split,
-            }
-        };
         SCRATCH.with(|s| match s.try_borrow_mut() {
             Ok(mut s) => {
                 let (json, raw) = &mut *s;
-                make(json, raw)
+                Reason::build_in(json, raw, write)
             }
-            Err(_) => make(&mut String::new(), &mut String::new()),
+            Err(_) => Reason::build_in(&mut String::new(), &mut String::new(), write),
         })
+    }
+
+    /// [`Reason::build`] in the caller's buffers.
+    pub(crate) fn build_in(
+        json: &mut String,
+        raw: &mut String,
+        write: impl FnOnce(&mut String, &mut String),
+    ) -> Reason {
+        json.clear();
+        raw.clear();
+        json.push('"');
+        write(json, raw);
+        json.push('"');
+        let split = json.len();
+        json.push_str(raw);
+        Reason {
+            both: Arc::from(json.as_str()),
+            split,
+        }
     }
 
     /// The line.
