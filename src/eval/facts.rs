@@ -128,14 +128,24 @@ fn number(v: &Json) -> Option<f64> {
     n.is_finite().then_some(n)
 }
 
+/// A field's name as errors give it, `prefix` then name: written only when an error is.
+struct Name<'a>(&'a str, &'a str);
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)?;
+        f.write_str(self.1)
+    }
+}
+
 fn convert(vocab: &Vocabulary, field: &Field, v: &Json, prefix: &str) -> Result<Value, String> {
-    let name = format!("{prefix}{}", field.name);
+    let name = Name(prefix, &field.name);
     match &field.ty {
         ValueType::Set(t) => {
             let tax = &vocab.taxonomies[*t];
-            let items: Vec<&Json> = match v {
-                Json::Array(items) => items.iter().collect(),
-                Json::String(_) => vec![v],
+            let items: &[Json] = match v {
+                Json::Array(items) => items,
+                Json::String(_) => std::slice::from_ref(v),
                 other => {
                     return Err(format!(
                         "`{name}` must be a list of values, not {}",
