@@ -10,6 +10,33 @@ use std::collections::{BTreeMap, HashMap};
 use crate::error::Problem;
 use crate::rules::raw::{RawAttribute, RawValue, RawVocabulary};
 use crate::rules::yaml::SpanIndex;
+
+/// Names (of attributes, facts, values) to their index. Interning looks up every attribute and
+/// value of every provision here; the names are the vocabulary's own, so a simple hash (FNV-1a)
+/// serves better than the default one, which resists collisions crafted by whoever supplies
+/// the keys.
+pub type NameIndex<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// The FNV-1a hash.
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
 use crate::source::Source;
 
 /// The most values one taxonomy or one-of attribute may hold.
@@ -80,7 +107,7 @@ pub struct Taxonomy {
     pub doc: String,
     pub values: Vec<String>,
     pub docs: Vec<String>,
-    pub index: HashMap<String, u16>,
+    pub index: NameIndex<u16>,
     /// For each value: itself and every value it implies.
     pub closure: Vec<Bits>,
 }
@@ -145,9 +172,9 @@ pub struct Vocabulary {
     /// The index of the `jurisdictions` taxonomy.
     pub jurisdictions: usize,
     pub jurisdiction_names: BTreeMap<String, String>,
-    attr_index: HashMap<String, usize>,
-    entity_index: HashMap<String, usize>,
-    document_index: HashMap<String, usize>,
+    attr_index: NameIndex<usize>,
+    entity_index: NameIndex<usize>,
+    document_index: NameIndex<usize>,
 }
 
 impl Vocabulary {
@@ -390,7 +417,7 @@ fn empty_taxonomy() -> Taxonomy {
         doc: String::new(),
         values: Vec::new(),
         docs: Vec::new(),
-        index: HashMap::new(),
+        index: NameIndex::default(),
         closure: Vec::new(),
     }
 }
@@ -409,7 +436,7 @@ fn make_taxonomy(
             values.len()
         ));
     }
-    let index: HashMap<String, u16> = values
+    let index: NameIndex<u16> = values
         .iter()
         .enumerate()
         .map(|(i, v)| (v.clone(), i as u16))
