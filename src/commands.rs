@@ -296,7 +296,7 @@ fn over_batch<T: Send, R: Send>(
 /// worker threads (JSON, JSON Lines).
 struct Evaluated {
     outcomes: Vec<Outcome>,
-    text: String,
+    text: crate::report::Pieces,
     count: usize,
     findings: usize,
     failing: bool,
@@ -304,7 +304,7 @@ struct Evaluated {
 
 impl Evaluated {
     /// Give the text buffer back for the next document.
-    fn recycle(self, buffers: &std::sync::Mutex<Vec<String>>) {
+    fn recycle(self, buffers: &std::sync::Mutex<Vec<crate::report::Pieces>>) {
         let mut text = self.text;
         text.clear();
         if let Ok(mut b) = buffers.lock() {
@@ -314,9 +314,9 @@ impl Evaluated {
         }
     }
 
-    fn write<W: io::Write>(&self, writer: &mut Writer<'_, W>) -> io::Result<()> {
+    fn write<W: io::Write>(&mut self, writer: &mut Writer<'_, W>) -> io::Result<()> {
         if writer.renderer().renders() {
-            writer.write_rendered(&self.text, self.count, self.findings)
+            writer.write_rendered(&mut self.text, self.count, self.findings)
         } else {
             self.outcomes.iter().try_for_each(|o| writer.write(o))
         }
@@ -337,7 +337,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
     let mut writer = Writer::new(io::BufWriter::new(stdout), a.format, &set, as_of)
         .map_err(|e| output_error(&e))?;
     let renderer = writer.renderer().clone();
-    let buffers: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let buffers: std::sync::Mutex<Vec<crate::report::Pieces>> = std::sync::Mutex::new(Vec::new());
     let longest = std::sync::atomic::AtomicUsize::new(0);
     let line_buffers = LineBuffers::default();
     let progress = progress_bar();
@@ -385,7 +385,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
                 // Room for the longest text so far: a buffer that grows takes fresh pages.
                 text.reserve(longest.load(Ordering::Relaxed));
                 renderer.render(&outcomes, &mut text);
-                longest.fetch_max(text.len(), Ordering::Relaxed);
+                longest.fetch_max(text.own_len(), Ordering::Relaxed);
                 outcomes = Vec::new();
             }
             Evaluated {
@@ -411,7 +411,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
             };
             let mut write = |done: Vec<Result<Option<Evaluated>, Problem>>| {
                 for d in done {
-                    if let Some(d) = d? {
+                    if let Some(mut d) = d? {
                         failing |= d.failing;
                         if let Err(e) = d.write(&mut writer) {
                             return Ok(Err(e));
@@ -434,7 +434,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
             let mut batch: Vec<Document> = Vec::new();
             let mut batch_provisions = 0usize;
             let mut flush = |batch: &mut Vec<Document>| -> io::Result<()> {
-                for d in over_batch(&pool, std::mem::take(batch), |doc| each(&doc)) {
+                for mut d in over_batch(&pool, std::mem::take(batch), |doc| each(&doc)) {
                     failing |= d.failing;
                     d.write(&mut writer)?;
                     d.recycle(&buffers);

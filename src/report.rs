@@ -5,6 +5,8 @@
 
 mod json;
 
+pub use json::{Pieces, Sink};
+
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -68,7 +70,7 @@ pub struct Renderer<'a> {
     line_end: String,
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
     /// Whether this format is rendered by [`Renderer::render`] (JSON and JSON Lines).
     pub fn renders(&self) -> bool {
         matches!(self.format, OutputFormat::Json | OutputFormat::Jsonl)
@@ -76,18 +78,18 @@ impl Renderer<'_> {
 
     /// Append outcomes as the format writes them: JSON objects separated by commas, or one
     /// JSON Lines line each. Other formats append nothing.
-    pub fn render(&self, outcomes: &[Outcome], out: &mut String) {
+    pub fn render(&self, outcomes: &[Outcome], out: &mut impl json::Sink) {
         for (n, o) in outcomes.iter().enumerate() {
             match self.format {
                 OutputFormat::Json => {
                     if n > 0 {
-                        out.push(',');
+                        out.text().push(',');
                     }
                     json::outcome(self.set, o, None, out);
                 }
                 OutputFormat::Jsonl => {
                     json::outcome(self.set, o, Some(&self.line_end), out);
-                    out.push('\n');
+                    out.text().push('\n');
                 }
                 OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {}
             }
@@ -157,7 +159,7 @@ impl<'a, W: Write> Writer<'a, W> {
     /// `findings` findings in all.
     pub fn write_rendered(
         &mut self,
-        text: &str,
+        text: &mut json::Pieces,
         outcomes: usize,
         findings: usize,
     ) -> io::Result<()> {
@@ -167,7 +169,7 @@ impl<'a, W: Write> Writer<'a, W> {
         if self.renderer.format == OutputFormat::Json && self.count > 0 {
             self.out.write_all(b",")?;
         }
-        self.out.write_all(text.as_bytes())?;
+        write_all_vectored(&mut self.out, &mut text.slices(self.renderer.set))?;
         self.count += outcomes;
         self.findings += findings;
         Ok(())
@@ -177,10 +179,13 @@ impl<'a, W: Write> Writer<'a, W> {
         if self.renderer.renders() {
             self.buf.clear();
             self.renderer.render(std::slice::from_ref(o), &mut self.buf);
-            let text = std::mem::take(&mut self.buf);
-            let written = self.write_rendered(&text, 1, o.findings.len());
-            self.buf = text;
-            return written;
+            if self.renderer.format == OutputFormat::Json && self.count > 0 {
+                self.out.write_all(b",")?;
+            }
+            self.out.write_all(self.buf.as_bytes())?;
+            self.count += 1;
+            self.findings += o.findings.len();
+            return Ok(());
         }
         self.findings += o.findings.len();
         match self.renderer.format {
@@ -219,6 +224,20 @@ impl<'a, W: Write> Writer<'a, W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// Write every byte of `bufs`, in as few calls as the writer allows.
+fn write_all_vectored(out: &mut impl Write, mut bufs: &mut [io::IoSlice<'_>]) -> io::Result<()> {
+    io::IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        match out.write_vectored(bufs) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => io::IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn csv_field(s: &str) -> String {
@@ -437,4 +456,38 @@ pub fn process_alive(pid: u32) -> Option<bool> {
         .rsplit_once(')')
         .and_then(|(_, rest)| rest.trim_start().chars().next());
     Some(!matches!(state, Some('Z' | 'X' | 'x')))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, IoSlice, Write};
+
+    /// A writer that takes at most a few bytes per call, as a pipe or a signal may.
+    struct Trickle(Vec<u8>);
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = buf.len().min(7);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Every byte of every slice is written, in order, however little each call takes.
+    #[test]
+    fn vectored_writes_finish_partial_writes() {
+        let parts: Vec<String> = (0..40)
+            .map(|i| format!("{i}:{}", "x".repeat(i % 13)))
+            .collect();
+        let mut slices: Vec<IoSlice<'_>> =
+            parts.iter().map(|p| IoSlice::new(p.as_bytes())).collect();
+        slices.insert(3, IoSlice::new(b""));
+        let mut out = Trickle(Vec::new());
+        super::write_all_vectored(&mut out, &mut slices).unwrap();
+        assert_eq!(String::from_utf8(out.0).unwrap(), parts.concat());
+    }
 }
