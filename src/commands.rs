@@ -357,10 +357,10 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
         writer.begin_file(path);
         // Everything about one document that does not depend on the others, done on the
         // worker threads: evaluation, review states, the jurisdiction filter, rendering.
-        let each = |doc: &Document| -> Evaluated {
-            let mut outcomes = eval::evaluate_document(&set, doc, as_of);
+        let each = |mut doc: Document| -> Evaluated {
+            let mut outcomes = eval::evaluate_document_moving(&set, &mut doc, as_of);
             if let Some(l) = &ledger {
-                crate::review::annotate_document(&mut outcomes, doc, l, today);
+                crate::review::annotate_document(&mut outcomes, &doc, l, today);
             }
             let mut failing = false;
             for outcome in &mut outcomes {
@@ -403,7 +403,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
                 let done = lines
                     .iter()
                     .map(|(n, line)| {
-                        jsonl_document(&set, &line_source, n, line).map(|d| d.map(|d| each(&d)))
+                        jsonl_document(&set, &line_source, n, line).map(|d| d.map(&each))
                     })
                     .collect();
                 lines.recycle(&line_buffers);
@@ -434,7 +434,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
             let mut batch: Vec<Document> = Vec::new();
             let mut batch_provisions = 0usize;
             let mut flush = |batch: &mut Vec<Document>| -> io::Result<()> {
-                for mut d in over_batch(&pool, std::mem::take(batch), |doc| each(&doc)) {
+                for mut d in over_batch(&pool, std::mem::take(batch), each) {
                     failing |= d.failing;
                     d.write(&mut writer)?;
                     d.recycle(&buffers);

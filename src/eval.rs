@@ -437,7 +437,8 @@ pub fn flags(findings: &[Finding]) -> Vec<Flag> {
     // A provision has a few jurisdictions and a few dozen findings at most: a scan per
     // jurisdiction costs less than grouping them in a map. The rules of a set share one string
     // per jurisdiction and per regulation, so most comparisons are of two pointers.
-    let same = |a: &str, b: &str| std::ptr::eq(a, b) || a == b;
+    // Codes are short: compared byte by byte, without a call to compare memory.
+    let same = |a: &str, b: &str| std::ptr::eq(a, b) || a.bytes().eq(b.bytes());
     let mut jurisdictions: Vec<&str> = Vec::new();
     for f in findings {
         if !jurisdictions.iter().any(|j| same(j, &f.jurisdiction)) {
@@ -504,6 +505,33 @@ pub struct Outcome {
 /// Evaluate every provision of a document, in input order; a provision with errors comes out
 /// with its errors and no findings.
 pub fn evaluate_document(set: &RuleSet, doc: &crate::model::Document, as_of: Date) -> Vec<Outcome> {
+    let mut outcomes = evaluate_provisions(set, doc, as_of);
+    for (o, p) in outcomes.iter_mut().zip(&doc.provisions) {
+        o.id = p.id.clone();
+        o.title = p.title.clone();
+        o.sha256 = p.sha256.clone();
+    }
+    outcomes
+}
+
+/// [`evaluate_document`], moving each provision's id, title and digest into its outcome rather
+/// than copying them; the document keeps everything else (its text, for one).
+pub fn evaluate_document_moving(
+    set: &RuleSet,
+    doc: &mut crate::model::Document,
+    as_of: Date,
+) -> Vec<Outcome> {
+    let mut outcomes = evaluate_provisions(set, doc, as_of);
+    for (o, p) in outcomes.iter_mut().zip(&mut doc.provisions) {
+        o.id = std::mem::take(&mut p.id);
+        o.title = std::mem::take(&mut p.title);
+        o.sha256 = std::mem::take(&mut p.sha256);
+    }
+    outcomes
+}
+
+/// The outcomes of a document's provisions, without their ids, titles and digests.
+fn evaluate_provisions(set: &RuleSet, doc: &crate::model::Document, as_of: Date) -> Vec<Outcome> {
     let mut doc_errors = doc.errors.clone();
     let (entity, e1) = intern_entity(&set.vocab, &doc.entity.facts);
     let (doc_fields, e2) = intern_document(&set.vocab, &doc.meta);
@@ -519,11 +547,11 @@ pub fn evaluate_document(set: &RuleSet, doc: &crate::model::Document, as_of: Dat
             intern_attributes(&set.vocab, p.attributes.as_ref().unwrap_or(&empty));
         errors.extend(attr_errors);
         outcomes.push(Outcome {
-            id: p.id.clone(),
+            id: String::new(),
             document: doc.meta.id.clone(),
             entity: doc.entity.id.clone(),
-            title: p.title.clone(),
-            sha256: p.sha256.clone(),
+            title: String::new(),
+            sha256: String::new(),
             severity: None,
             flags: Vec::new(),
             findings: Vec::new(),
