@@ -1116,9 +1116,16 @@ fn leaf(slot: Slot, test: LeafTest, text: &str, span: Span, path: &Path) -> Cond
         }
         _ => path.as_str().into(),
     };
+    let text_hash = {
+        use std::hash::Hasher;
+        let mut h = crate::vocab::Fnv::default();
+        h.write(text.as_bytes());
+        h.finish()
+    };
     Cond::Leaf(Box::new(Leaf {
         slot,
         test,
+        text_hash,
         text,
         path,
         said_json: said_json.into(),

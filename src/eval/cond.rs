@@ -39,6 +39,8 @@ pub struct Leaf {
     pub test: LeafTest,
     /// The predicate as written, e.g. `data has "personal"`.
     pub text: String,
+    /// A hash of `text`, to tell predicates apart quickly.
+    pub text_hash: u64,
     /// The path as written, e.g. `entity.markets`.
     pub path: String,
     /// How a `because` line starts, escaped for JSON: `` `text` ( ``.

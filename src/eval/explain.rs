@@ -94,7 +94,7 @@ pub fn reasons(
 /// line is the same in each of their findings, so it is made once and shared.
 #[derive(Default)]
 pub(crate) struct Said<'s> {
-    lines: Vec<(&'s str, Slot, Reason)>,
+    lines: Vec<(u64, Slot, &'s str, Reason)>,
     /// Scratch for [`reasons_with`].
     held: Vec<Reason>,
     missing: Vec<&'s Reason>,
@@ -111,15 +111,15 @@ impl<'s> Said<'s> {
 
     /// The line of a predicate that holds: the same text on the same fact gives the same line.
     fn line(&mut self, set: &RuleSet, leaf: &'s Leaf, facts: &Facts<'_>) -> Reason {
-        let known = self
-            .lines
-            .iter()
-            .find(|(text, slot, _)| *slot == leaf.slot && *text == leaf.text);
-        if let Some((_, _, line)) = known {
+        let known = self.lines.iter().find(|(hash, slot, text, _)| {
+            *hash == leaf.text_hash && *slot == leaf.slot && *text == leaf.text
+        });
+        if let Some((_, _, _, line)) = known {
             return line.clone();
         }
         let line = describe_in(set, leaf, facts, &mut self.json, &mut self.raw);
-        self.lines.push((&leaf.text, leaf.slot, line.clone()));
+        self.lines
+            .push((leaf.text_hash, leaf.slot, &leaf.text, line.clone()));
         line
     }
 }
