@@ -339,6 +339,10 @@ fn findings_with<'s>(
     let mut out = Vec::with_capacity(8);
     let mut later = std::mem::take(&mut scratch.later);
     later.clear();
+    let said = &mut scratch.said;
+    let mut add = |i, status, out: &mut Vec<Finding>| {
+        push_finding(set, facts, row, batch, i, status, out, said);
+    };
     for r in parts::ranked(set) {
         let i = r.index;
         if row[i] == Tri::False || r.valid_to.is_some_and(|end| facts.as_of > end) {
@@ -353,31 +357,13 @@ fn findings_with<'s>(
             Status::Undetermined
         };
         if status == Status::Applies {
-            push_finding(
-                set,
-                facts,
-                row,
-                batch,
-                i,
-                status,
-                &mut out,
-                &mut scratch.said,
-            );
+            add(i, status, &mut out);
         } else {
             later.push((i, status));
         }
     }
     for &(i, status) in &later {
-        push_finding(
-            set,
-            facts,
-            row,
-            batch,
-            i,
-            status,
-            &mut out,
-            &mut scratch.said,
-        );
+        add(i, status, &mut out);
     }
     scratch.later = later;
     out
