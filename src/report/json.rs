@@ -1,7 +1,7 @@
 //! Outcomes as JSON, written by hand: the same bytes serde_json would write, without walking
 //! every finding's fixed strings again. Each finding rule's fixed part is escaped once per rule
-//! set ([`crate::eval::parts`]); a finding then costs a copy of that part plus its status,
-//! `because` and `missing`.
+//! set ([`crate::eval::parts`]); a finding then costs a copy of that part (or, rendered as
+//! [`Pieces`], a reference to it) plus its status, `because` and `missing`.
 
 use std::io::IoSlice;
 
