@@ -304,14 +304,8 @@ struct Evaluated {
 
 impl Evaluated {
     /// Give the text buffer back for the next document.
-    fn recycle(self, buffers: &std::sync::Mutex<Vec<crate::report::Pieces>>) {
-        let mut text = self.text;
-        text.clear();
-        if let Ok(mut b) = buffers.lock() {
-            if b.len() < 64 {
-                b.push(text);
-            }
-        }
+    fn recycle(self, buffers: &Pool<crate::report::Pieces>) {
+        buffers.give(self.text);
     }
 
     fn write<W: io::Write>(&mut self, writer: &mut Writer<'_, W>) -> io::Result<()> {
@@ -337,9 +331,9 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
     let mut writer = Writer::new(io::BufWriter::new(stdout), a.format, &set, as_of)
         .map_err(|e| output_error(&e))?;
     let renderer = writer.renderer().clone();
-    let buffers: std::sync::Mutex<Vec<crate::report::Pieces>> = std::sync::Mutex::new(Vec::new());
+    let buffers: Pool<crate::report::Pieces> = Pool::default();
     let longest = std::sync::atomic::AtomicUsize::new(0);
-    let line_buffers = LineBuffers::default();
+    let line_buffers: Pool<Lines> = Pool::default();
     let progress = progress_bar();
     let mut input_problems = Vec::new();
     let mut failing = false;
@@ -376,11 +370,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
             let findings = outcomes.iter().map(|o| o.findings.len()).sum();
             // Buffers go back to the pool once written: rendering a document into a fresh
             // string of a megabyte cost more in page faults than the rendering itself.
-            let mut text = buffers
-                .lock()
-                .ok()
-                .and_then(|mut b| b.pop())
-                .unwrap_or_default();
+            let mut text = buffers.take();
             if renderer.renders() {
                 // Room for the longest text so far: a buffer that grows takes fresh pages.
                 text.reserve(longest.load(Ordering::Relaxed));
@@ -406,7 +396,7 @@ fn evaluate(a: EvaluateArgs, errors: ErrorFormat) -> Result<Exit, Vec<Problem>> 
                         jsonl_document(&set, &line_source, n, line).map(|d| d.map(&each))
                     })
                     .collect();
-                lines.recycle(&line_buffers);
+                line_buffers.give(lines);
                 done
             };
             let mut write = |done: Vec<Result<Option<Evaluated>, Problem>>| {
@@ -497,7 +487,7 @@ fn pipelined<R: Send>(
     pool: &rayon::ThreadPool,
     path: &Path,
     progress: &indicatif::ProgressBar,
-    buffers: &LineBuffers,
+    buffers: &Pool<Lines>,
     work: &(dyn Fn(Lines) -> R + Sync),
     write: &mut dyn FnMut(R) -> Step,
 ) -> Step {
@@ -561,33 +551,55 @@ impl Lines {
             (n, line.strip_suffix(b"\n").unwrap_or(line))
         })
     }
+}
 
-    /// Give the buffers back for a later batch.
-    fn recycle(self, buffers: &LineBuffers) {
-        if let Ok(mut b) = buffers.0.lock() {
-            if b.len() < 64 {
-                b.push(self);
-            }
-        }
+impl Reusable for Lines {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
     }
 }
 
-/// Buffers of batches already evaluated: a buffer that is new, or that grows, takes fresh
-/// pages from the system.
-#[derive(Default)]
-struct LineBuffers(std::sync::Mutex<Vec<Lines>>);
+impl Reusable for crate::report::Pieces {
+    fn clear(&mut self) {
+        crate::report::Pieces::clear(self);
+    }
+}
 
-impl LineBuffers {
-    fn take(&self) -> Lines {
-        let mut lines = self
+/// A buffer emptied for reuse, keeping its capacity.
+trait Reusable: Default {
+    fn clear(&mut self);
+}
+
+/// Buffers given back once used, for the threads of a run to take again: a buffer that is
+/// new, or that grows, takes fresh pages from the system. At most 64 are kept.
+struct Pool<T>(std::sync::Mutex<Vec<T>>);
+
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Pool(std::sync::Mutex::new(Vec::new()))
+    }
+}
+
+impl<T: Reusable> Pool<T> {
+    /// An empty buffer, used before if one was given back.
+    fn take(&self) -> T {
+        let mut buffer = self
             .0
             .lock()
             .ok()
             .and_then(|mut b| b.pop())
             .unwrap_or_default();
-        lines.bytes.clear();
-        lines.ends.clear();
-        lines
+        buffer.clear();
+        buffer
+    }
+
+    fn give(&self, buffer: T) {
+        if let Ok(mut b) = self.0.lock() {
+            if b.len() < 64 {
+                b.push(buffer);
+            }
+        }
     }
 }
 
@@ -595,7 +607,7 @@ impl LineBuffers {
 fn read_jsonl_batches(
     path: &Path,
     progress: &indicatif::ProgressBar,
-    buffers: &LineBuffers,
+    buffers: &Pool<Lines>,
     batch: &mut dyn FnMut(Lines) -> Result<Result<(), io::Error>, Problem>,
 ) -> Result<Result<(), io::Error>, Problem> {
     use io::BufRead as _;
