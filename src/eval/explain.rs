@@ -95,6 +95,8 @@ pub fn reasons(
 #[derive(Default)]
 pub(crate) struct Said<'s> {
     lines: Vec<(u64, Slot, &'s str, Reason)>,
+    /// The same for the lines of predicates that do not hold, negated (`not (a has "b")`).
+    nots: Vec<(u64, Slot, &'s str, Reason)>,
     /// Scratch for [`reasons_with`].
     held: Vec<Reason>,
     missing: Vec<&'s Reason>,
@@ -107,6 +109,7 @@ impl<'s> Said<'s> {
     /// Forget the lines: the next provision's facts differ.
     pub(crate) fn clear(&mut self) {
         self.lines.clear();
+        self.nots.clear();
     }
 
     /// The line of a predicate that holds: the same text on the same fact gives the same line.
@@ -121,6 +124,34 @@ impl<'s> Said<'s> {
         self.lines
             .push((leaf.text_hash, leaf.slot, &leaf.text, line.clone()));
         line
+    }
+
+    /// The line of `not (leaf)` that holds, added to `held` (`not_leaf` is the negated
+    /// condition, `leaf` itself): why the predicate does not hold, the same for the same text
+    /// on the same fact.
+    fn not_line(
+        &mut self,
+        set: &RuleSet,
+        not_leaf: &Cond,
+        leaf: &'s Leaf,
+        facts: &Facts<'_>,
+        row: &[Tri],
+        held: &mut Vec<Reason>,
+    ) {
+        let known = self.nots.iter().find(|(hash, slot, text, _)| {
+            *hash == leaf.text_hash && *slot == leaf.slot && *text == leaf.text
+        });
+        if let Some((_, _, _, line)) = known {
+            held.push(line.clone());
+            return;
+        }
+        let at = held.len();
+        held_not(set, not_leaf, facts, row, held);
+        // A predicate that does not hold gives one line.
+        if let [line] = &held[at..] {
+            self.nots
+                .push((leaf.text_hash, leaf.slot, &leaf.text, line.clone()));
+        }
     }
 }
 
@@ -208,7 +239,10 @@ fn held_unknown<'s>(
             // a negation that holds is said by `held_not`.
             let v = unknown_value(set, c, facts, row, missing);
             if v == Tri::False {
-                held_not(set, c, facts, row, held);
+                match &**c {
+                    Cond::Leaf(leaf) => said.not_line(set, c, leaf, facts, row, held),
+                    _ => held_not(set, c, facts, row, held),
+                }
             }
             v.not()
         }
