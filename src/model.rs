@@ -14,6 +14,8 @@ use crate::limits;
 use crate::rules::{sha256_hex, yaml};
 use crate::source::Source;
 
+mod raw;
+
 /// The largest file clausemap reads whole, in bytes (JSON Lines is streamed and has no limit),
 /// by default (the limit `file-bytes`, [`crate::limits`]).
 pub const MAX_FILE_BYTES: u64 = limits::DEFAULT.file_bytes;
@@ -195,9 +197,15 @@ pub fn parse_jsonl_line(
     if line.trim().is_empty() {
         return Ok(None);
     }
-    match parse_json(line) {
-        Ok(v) => Ok(Some(to_document(&source.name, v))),
+    match raw::parse_document(line) {
+        Ok(raw::Top::Document(raw)) => Ok(Some(finish_document(
+            &source.name,
+            read_raw_document(&source.name, raw),
+        ))),
+        Ok(raw::Top::Other(v)) => Ok(Some(to_document(&source.name, v))),
+        // The error as reading the line into a value gives it (the same, but said once).
         Err(e) => {
+            let e = parse_json(line).err().unwrap_or(e);
             let offset = line_offset(&source.text, line_no);
             Err(json_problem(source, &e, offset))
         }
@@ -212,7 +220,7 @@ pub fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
 
 /// A value read strictly: serde_json and the YAML crate keep the last of two equal keys and drop
 /// the first (a provision with `text:` twice would lose one text without a word).
-struct Strict(Value);
+pub(crate) struct Strict(pub(crate) Value);
 
 impl<'de> serde::Deserialize<'de> for Strict {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
@@ -220,7 +228,7 @@ impl<'de> serde::Deserialize<'de> for Strict {
     }
 }
 
-struct StrictVisitor;
+pub(crate) struct StrictVisitor;
 
 impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     type Value = Value;
@@ -379,7 +387,11 @@ pub const DOCUMENT_PLACEHOLDER: &str = "(document)";
 /// `provisions` list, ...) gets one placeholder provision, [`DOCUMENT_PLACEHOLDER`], so that
 /// its errors are output rather than lost.
 pub fn to_document(file: &str, value: Value) -> Document {
-    let mut doc = read_document(file, value);
+    finish_document(file, read_document(file, value))
+}
+
+/// A document's default id, and its placeholder provision when it needs one.
+fn finish_document(file: &str, mut doc: Document) -> Document {
     if doc.meta.id.is_empty() {
         doc.meta.id = default_document_id(file);
     }
@@ -402,16 +414,31 @@ fn default_document_id(file: &str) -> String {
 }
 
 fn read_document(file: &str, value: Value) -> Document {
-    let mut doc = Document {
-        file: file.to_string(),
-        ..Document::default()
-    };
-    let Value::Object(mut obj) = value else {
+    let Value::Object(obj) = value else {
+        let mut doc = Document {
+            file: file.to_string(),
+            ..Document::default()
+        };
         doc.errors
             .push(format!("a document is a mapping, not {}", kind(&value)));
         return doc;
     };
-    match obj.remove("entity") {
+    read_raw_document(file, raw::Document::from_map(obj))
+}
+
+/// A document from its parts as read.
+fn read_raw_document(file: &str, raw: raw::Document) -> Document {
+    let mut doc = Document {
+        file: file.to_string(),
+        ..Document::default()
+    };
+    let raw::Document {
+        entity,
+        document,
+        provisions,
+        rest: obj,
+    } = raw;
+    match entity {
         Some(Value::Object(e)) => {
             doc.entity.id = string_of(e.get("id")).unwrap_or_default();
             doc.entity.name = string_of(e.get("name")).unwrap_or_else(|| doc.entity.id.clone());
@@ -436,7 +463,7 @@ fn read_document(file: &str, value: Value) -> Document {
             .errors
             .push(format!("`entity` must be a mapping, not {}", kind(&other))),
     }
-    match obj.remove("document") {
+    match document {
         Some(Value::Object(d)) => {
             doc.meta.id = string_of(d.get("id")).unwrap_or_default();
             doc.meta.title = string_of(d.get("title")).unwrap_or_default();
@@ -454,8 +481,8 @@ fn read_document(file: &str, value: Value) -> Document {
     if doc.meta.id.is_empty() {
         doc.meta.id = default_document_id(file);
     }
-    match obj.remove("provisions") {
-        Some(Value::Array(items)) => {
+    match provisions {
+        Some(raw::Provisions::List(items)) => {
             let max = limits::get().provisions_per_document;
             if items.len() > max {
                 doc.errors.push(format!(
@@ -464,22 +491,28 @@ fn read_document(file: &str, value: Value) -> Document {
                     limits::how_to_raise("provisions-per-document")
                 ));
             }
-            let mut seen = HashSet::new();
+            doc.provisions.reserve(items.len().min(max));
             for (i, item) in items.into_iter().take(max).enumerate() {
-                let mut p = to_provision(i, item);
-                if !seen.insert(p.id.clone()) {
-                    p.errors.push(format!(
-                        "provision id `{}` is used twice in this document",
-                        p.id
-                    ));
-                }
-                doc.provisions.push(p);
+                doc.provisions.push(to_raw_provision(i, item));
+            }
+            // An id used twice is an error on its second use (and every later one).
+            let mut seen: HashSet<&str, std::hash::BuildHasherDefault<crate::vocab::Fnv>> =
+                HashSet::default();
+            let twice: Vec<usize> = (0..doc.provisions.len())
+                .filter(|&i| !seen.insert(&doc.provisions[i].id))
+                .collect();
+            for i in twice {
+                let p = &mut doc.provisions[i];
+                p.errors.push(format!(
+                    "provision id `{}` is used twice in this document",
+                    p.id
+                ));
             }
         }
         None => doc
             .errors
             .push("the document has no `provisions` list".to_string()),
-        Some(other) => doc
+        Some(raw::Provisions::Other(other)) => doc
             .errors
             .push(format!("`provisions` must be a list, not {}", kind(&other))),
     }
@@ -491,18 +524,29 @@ fn read_document(file: &str, value: Value) -> Document {
     doc
 }
 
-fn to_provision(position: usize, item: Value) -> Provision {
+/// A provision from its parts as read, or the value that stands where one should.
+fn to_raw_provision(position: usize, item: raw::Item) -> Provision {
     let mut p = Provision::default();
-    let Value::Object(mut obj) = item else {
-        p.id = format!("#{}", position + 1);
-        p.errors.push(format!(
-            "provision {} is {}, not a mapping",
-            position + 1,
-            kind(&item)
-        ));
-        return p;
+    let raw = match item {
+        raw::Item::Provision(raw) => raw,
+        raw::Item::Other(item) => {
+            p.id = format!("#{}", position + 1);
+            p.errors.push(format!(
+                "provision {} is {}, not a mapping",
+                position + 1,
+                kind(&item)
+            ));
+            return p;
+        }
     };
-    match obj.remove("id") {
+    let raw::Provision {
+        id,
+        title,
+        text,
+        attributes,
+        rest: obj,
+    } = raw;
+    match id {
         Some(v) => match string_of(Some(&v)) {
             Some(id) if !id.trim().is_empty() => p.id = id,
             _ => {
@@ -523,11 +567,8 @@ fn to_provision(position: usize, item: Value) -> Provision {
                 .push(format!("provision {} has no `id`", position + 1));
         }
     }
-    p.title = obj
-        .remove("title")
-        .and_then(|v| string_of(Some(&v)))
-        .unwrap_or_default();
-    match obj.remove("text") {
+    p.title = title.and_then(|v| string_of(Some(&v))).unwrap_or_default();
+    match text {
         Some(Value::String(t)) => {
             let limit = limits::get().text_bytes;
             if t.len() > limit {
@@ -544,8 +585,13 @@ fn to_provision(position: usize, item: Value) -> Provision {
             .errors
             .push(format!("`text` must be a string, not {}", kind(&other))),
         None => p.errors.push(
+            // The keys besides `id` and `title`, in order.
             match obj
                 .keys()
+                .map(String::as_str)
+                .chain(attributes.is_some().then_some("attributes"))
+                .collect::<std::collections::BTreeSet<&str>>()
+                .into_iter()
                 .find(|k| crate::check::suggest(k, ["text"]).is_some())
             {
                 Some(k) => format!("provision has no `text`: is `{k}` a misspelling of it?"),
@@ -554,7 +600,7 @@ fn to_provision(position: usize, item: Value) -> Provision {
         ),
     }
     p.sha256 = sha256_hex(&p.text);
-    match obj.remove("attributes") {
+    match attributes {
         Some(Value::Object(a)) => p.attributes = Some(a),
         None | Some(Value::Null) => {}
         Some(other) => {
