@@ -159,6 +159,9 @@ impl<'de> Visitor<'de> for KeySeed {
 /// The visits of a value that is not the shape looked for: read as [`super::Strict`] reads it.
 macro_rules! as_strict {
     ($wrap:path) => {
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a value")
+        }
         fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
             StrictVisitor.visit_bool(v).map($wrap)
         }
@@ -199,9 +202,6 @@ struct TopVisitor;
 
 impl<'de> Visitor<'de> for TopVisitor {
     type Value = Top;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a value")
-    }
     as_strict!(Top::Other);
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Top, A::Error> {
         StrictVisitor.visit_seq(seq).map(Top::Other)
@@ -226,20 +226,24 @@ impl<'de> Visitor<'de> for TopVisitor {
     }
 }
 
-struct ProvisionsSeed;
+/// A seed that reads any value with itself as the visitor.
+macro_rules! any_seed {
+    ($seed:ident => $value:ty) => {
+        struct $seed;
 
-impl<'de> DeserializeSeed<'de> for ProvisionsSeed {
-    type Value = Provisions;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Provisions, D::Error> {
-        d.deserialize_any(self)
-    }
+        impl<'de> DeserializeSeed<'de> for $seed {
+            type Value = $value;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$value, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+    };
 }
+
+any_seed!(ProvisionsSeed => Provisions);
 
 impl<'de> Visitor<'de> for ProvisionsSeed {
     type Value = Provisions;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a value")
-    }
     as_strict!(Provisions::Other);
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Provisions, A::Error> {
         StrictVisitor.visit_map(map).map(Provisions::Other)
@@ -253,20 +257,10 @@ impl<'de> Visitor<'de> for ProvisionsSeed {
     }
 }
 
-struct ItemSeed;
-
-impl<'de> DeserializeSeed<'de> for ItemSeed {
-    type Value = Item;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Item, D::Error> {
-        d.deserialize_any(self)
-    }
-}
+any_seed!(ItemSeed => Item);
 
 impl<'de> Visitor<'de> for ItemSeed {
     type Value = Item;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a value")
-    }
     as_strict!(Item::Other);
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Item, A::Error> {
         StrictVisitor.visit_seq(seq).map(Item::Other)
