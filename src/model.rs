@@ -203,7 +203,7 @@ pub fn parse_jsonl_line(
             read_raw_document(&source.name, raw),
         ))),
         Ok(raw::Top::Other(v)) => Ok(Some(to_document(&source.name, v))),
-        // The error as reading the line into a value gives it (the same, but said once).
+        // The error worded exactly as reading the line into a value words it.
         Err(e) => {
             let e = parse_json(line).err().unwrap_or(e);
             let offset = line_offset(&source.text, line_no);

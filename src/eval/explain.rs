@@ -126,13 +126,13 @@ impl<'s> Said<'s> {
         line
     }
 
-    /// The line of `not (leaf)` that holds, added to `held` (`not_leaf` is the negated
-    /// condition, `leaf` itself): why the predicate does not hold, the same for the same text
-    /// on the same fact.
+    /// The line of `not (leaf)` that holds, added to `held`: why the predicate does not hold,
+    /// the same for the same text on the same fact. `negated` is the condition under `not`,
+    /// the predicate `leaf`.
     fn not_line(
         &mut self,
         set: &RuleSet,
-        not_leaf: &Cond,
+        negated: &Cond,
         leaf: &'s Leaf,
         facts: &Facts<'_>,
         row: &[Tri],
@@ -146,7 +146,7 @@ impl<'s> Said<'s> {
             return;
         }
         let at = held.len();
-        held_not(set, not_leaf, facts, row, held);
+        held_not(set, negated, facts, row, held);
         // A predicate that does not hold gives one line.
         if let [line] = &held[at..] {
             self.nots
