@@ -94,9 +94,9 @@ pub fn reasons(
 /// line is the same in each of their findings, so it is made once and shared.
 #[derive(Default)]
 pub(crate) struct Said<'s> {
-    lines: Vec<(u64, Slot, &'s str, Reason)>,
+    lines: ByPredicate<'s>,
     /// The same for the lines of predicates that do not hold, negated (`not (a has "b")`).
-    nots: Vec<(u64, Slot, &'s str, Reason)>,
+    nots: ByPredicate<'s>,
     /// Scratch for [`reasons_with`].
     held: Vec<Reason>,
     missing: Vec<&'s Reason>,
@@ -105,30 +105,45 @@ pub(crate) struct Said<'s> {
     raw: String,
 }
 
+/// Lines by predicate: the same text on the same fact gives the same line. Matched by a hash
+/// of the text first.
+#[derive(Default)]
+struct ByPredicate<'s>(Vec<(u64, Slot, &'s str, Reason)>);
+
+impl<'s> ByPredicate<'s> {
+    fn get(&self, leaf: &Leaf) -> Option<&Reason> {
+        self.0
+            .iter()
+            .find(|(hash, slot, text, _)| {
+                *hash == leaf.text_hash && *slot == leaf.slot && *text == leaf.text
+            })
+            .map(|(_, _, _, line)| line)
+    }
+
+    fn put(&mut self, leaf: &'s Leaf, line: Reason) {
+        self.0.push((leaf.text_hash, leaf.slot, &leaf.text, line));
+    }
+}
+
 impl<'s> Said<'s> {
     /// Forget the lines: the next provision's facts differ.
     pub(crate) fn clear(&mut self) {
-        self.lines.clear();
-        self.nots.clear();
+        self.lines.0.clear();
+        self.nots.0.clear();
     }
 
-    /// The line of a predicate that holds: the same text on the same fact gives the same line.
+    /// The line of a predicate that holds.
     fn line(&mut self, set: &RuleSet, leaf: &'s Leaf, facts: &Facts<'_>) -> Reason {
-        let known = self.lines.iter().find(|(hash, slot, text, _)| {
-            *hash == leaf.text_hash && *slot == leaf.slot && *text == leaf.text
-        });
-        if let Some((_, _, _, line)) = known {
+        if let Some(line) = self.lines.get(leaf) {
             return line.clone();
         }
         let line = describe_in(set, leaf, facts, &mut self.json, &mut self.raw);
-        self.lines
-            .push((leaf.text_hash, leaf.slot, &leaf.text, line.clone()));
+        self.lines.put(leaf, line.clone());
         line
     }
 
-    /// The line of `not (leaf)` that holds, added to `held`: why the predicate does not hold,
-    /// the same for the same text on the same fact. `negated` is the condition under `not`,
-    /// the predicate `leaf`.
+    /// The line of `not (leaf)` that holds, added to `held`: why the predicate does not hold.
+    /// `negated` is the condition under `not`, the predicate `leaf`.
     fn not_line(
         &mut self,
         set: &RuleSet,
@@ -138,10 +153,7 @@ impl<'s> Said<'s> {
         row: &[Tri],
         held: &mut Vec<Reason>,
     ) {
-        let known = self.nots.iter().find(|(hash, slot, text, _)| {
-            *hash == leaf.text_hash && *slot == leaf.slot && *text == leaf.text
-        });
-        if let Some((_, _, _, line)) = known {
+        if let Some(line) = self.nots.get(leaf) {
             held.push(line.clone());
             return;
         }
@@ -149,8 +161,7 @@ impl<'s> Said<'s> {
         held_not(set, negated, facts, row, held);
         // A predicate that does not hold gives one line.
         if let [line] = &held[at..] {
-            self.nots
-                .push((leaf.text_hash, leaf.slot, &leaf.text, line.clone()));
+            self.nots.put(leaf, line.clone());
         }
     }
 }
