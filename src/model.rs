@@ -198,11 +198,7 @@ pub fn parse_jsonl_line(
         return Ok(None);
     }
     match raw::parse_document(line) {
-        Ok(raw::Top::Document(raw)) => Ok(Some(finish_document(
-            &source.name,
-            read_raw_document(&source.name, raw),
-        ))),
-        Ok(raw::Top::Other(v)) => Ok(Some(to_document(&source.name, v))),
+        Ok(top) => Ok(Some(from_top(&source.name, top))),
         // The error worded exactly as reading the line into a value words it.
         Err(e) => {
             let e = parse_json(line).err().unwrap_or(e);
@@ -387,11 +383,23 @@ pub const DOCUMENT_PLACEHOLDER: &str = "(document)";
 /// `provisions` list, ...) gets one placeholder provision, [`DOCUMENT_PLACEHOLDER`], so that
 /// its errors are output rather than lost.
 pub fn to_document(file: &str, value: Value) -> Document {
-    finish_document(file, read_document(file, value))
+    from_top(file, raw::Top::from_value(value))
 }
 
-/// A document's default id, and its placeholder provision when it needs one.
-fn finish_document(file: &str, mut doc: Document) -> Document {
+/// [`to_document`] from the value's parts, however they were read.
+fn from_top(file: &str, top: raw::Top) -> Document {
+    let mut doc = match top {
+        raw::Top::Document(raw) => read_document(file, raw),
+        raw::Top::Other(value) => {
+            let mut doc = Document {
+                file: file.to_string(),
+                ..Document::default()
+            };
+            doc.errors
+                .push(format!("a document is a mapping, not {}", kind(&value)));
+            doc
+        }
+    };
     if doc.meta.id.is_empty() {
         doc.meta.id = default_document_id(file);
     }
@@ -413,21 +421,8 @@ fn default_document_id(file: &str) -> String {
         .to_string()
 }
 
-fn read_document(file: &str, value: Value) -> Document {
-    let Value::Object(obj) = value else {
-        let mut doc = Document {
-            file: file.to_string(),
-            ..Document::default()
-        };
-        doc.errors
-            .push(format!("a document is a mapping, not {}", kind(&value)));
-        return doc;
-    };
-    read_raw_document(file, raw::Document::from_map(obj))
-}
-
 /// A document from its parts as read.
-fn read_raw_document(file: &str, raw: raw::Document) -> Document {
+fn read_document(file: &str, raw: raw::Document) -> Document {
     let mut doc = Document {
         file: file.to_string(),
         ..Document::default()
@@ -493,7 +488,7 @@ fn read_raw_document(file: &str, raw: raw::Document) -> Document {
             }
             doc.provisions.reserve(items.len().min(max));
             for (i, item) in items.into_iter().take(max).enumerate() {
-                doc.provisions.push(to_raw_provision(i, item));
+                doc.provisions.push(read_provision(i, item));
             }
             // An id used twice is an error on its second use (and every later one).
             let mut seen: HashSet<&str, std::hash::BuildHasherDefault<crate::vocab::Fnv>> =
@@ -525,7 +520,7 @@ fn read_raw_document(file: &str, raw: raw::Document) -> Document {
 }
 
 /// A provision from its parts as read, or the value that stands where one should.
-fn to_raw_provision(position: usize, item: raw::Item) -> Provision {
+fn read_provision(position: usize, item: raw::Item) -> Provision {
     let mut p = Provision::default();
     let raw = match item {
         raw::Item::Provision(raw) => raw,

@@ -3,7 +3,7 @@
 //! them. Reading a JSON Lines document this way skips building a mapping for the document and
 //! one for each provision only to take their keys out again.
 //!
-//! The parts are what [`super::read_document`] takes out of those mappings, so a document
+//! The parts are what [`Top::from_value`] takes out of those mappings, so a document
 //! comes out the same whichever way it was read. A key named twice is the same error as in
 //! [`super::Strict`], raised at the same place.
 
@@ -49,9 +49,18 @@ pub(crate) struct Provision {
     pub rest: Map<String, Value>,
 }
 
+impl Top {
+    /// The parts of a value already read.
+    pub fn from_value(value: Value) -> Top {
+        match value {
+            Value::Object(obj) => Top::Document(Document::from_map(obj)),
+            other => Top::Other(other),
+        }
+    }
+}
+
 impl Document {
-    /// The parts of a mapping already read.
-    pub fn from_map(mut obj: Map<String, Value>) -> Document {
+    fn from_map(mut obj: Map<String, Value>) -> Document {
         Document {
             entity: obj.remove("entity"),
             document: obj.remove("document"),
@@ -288,7 +297,7 @@ impl<'de> Visitor<'de> for ItemSeed {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{finish_document, parse_json, read_raw_document, to_document};
+    use super::super::{from_top, parse_json, to_document};
     use super::*;
 
     /// Lines that exercise every part: keys missing, named twice, of the wrong kind, unknown,
@@ -331,10 +340,7 @@ mod tests {
         let corpus = crate::synth::provisions_jsonl(&set, 200, 20, 3);
         let (mut read, mut failed) = (0, 0);
         for line in LINES.iter().copied().chain(corpus.lines()) {
-            let direct = parse_document(line).map(|top| match top {
-                Top::Document(raw) => finish_document("f.jsonl", read_raw_document("f.jsonl", raw)),
-                Top::Other(v) => to_document("f.jsonl", v),
-            });
+            let direct = parse_document(line).map(|top| from_top("f.jsonl", top));
             let through = parse_json(line).map(|v| to_document("f.jsonl", v));
             match (direct, through) {
                 (Ok(a), Ok(b)) => {
