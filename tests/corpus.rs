@@ -147,3 +147,54 @@ fn linkedin_yields_ai_training_provisions_and_its_eu_version_flags_differently()
     let text = serde_json::to_string(&eu).unwrap();
     assert!(text.contains("\"EU\""));
 }
+
+/// The lines of a generated document from its first table row on: the part the command writes
+/// (the heading and the paragraphs above it are ours).
+fn from_first_table_row(text: &str) -> Vec<&str> {
+    text.lines().skip_while(|l| !l.starts_with('|')).collect()
+}
+
+/// `docs/ai-training-comparison.md` is what its own regenerate command prints today: a change
+/// to the classifier or the packs that moves a row must regenerate the table.
+#[test]
+fn the_ai_training_comparison_in_docs_is_current() {
+    let Some(dir) = corpus() else { return };
+    let files: Vec<String> = policies(&dir)
+        .into_iter()
+        .filter(|f| f.ends_with(".md"))
+        .collect();
+    let mut args = vec![
+        "compare",
+        "--practice",
+        "ai_training",
+        "--as-of",
+        "2026-11-25",
+        "--format",
+        "md",
+    ];
+    args.extend(files.iter().map(String::as_str));
+    let out = run(&args).code(0);
+    let doc =
+        std::fs::read_to_string(crate::support::root().join("docs/ai-training-comparison.md"))
+            .unwrap();
+    assert_eq!(
+        from_first_table_row(&doc),
+        from_first_table_row(&out.stdout),
+        "docs/ai-training-comparison.md is out of date: regenerate it with the command it gives"
+    );
+}
+
+/// `docs/classifier-evaluation.md` is what `clausemap bench classify` prints today.
+#[test]
+fn the_classifier_evaluation_in_docs_is_current() {
+    let Some(dir) = corpus() else { return };
+    let dir = dir.display().to_string();
+    let out = run(&["bench", "classify", "--corpus", &dir]).code(0);
+    let doc = std::fs::read_to_string(crate::support::root().join("docs/classifier-evaluation.md"))
+        .unwrap();
+    assert!(
+        doc == out.stdout,
+        "docs/classifier-evaluation.md is out of date: regenerate it with \
+         `cargo run --release -- bench classify > docs/classifier-evaluation.md`"
+    );
+}
