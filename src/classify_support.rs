@@ -597,17 +597,20 @@ mod tests {
             .expect("a built-in classifier")
     }
 
+    /// The `topic` values the classifier gives a text (none: an empty list).
+    fn topics_of(c: &Classifier, text: &str) -> Vec<String> {
+        match c.classify(text).attributes.get("topic") {
+            Some(crate::classify::AttributeValue::Set(v)) => v.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The patterns and the topic fallback of the issue #5 round, on sentences written for
     /// the test (none from a corpus).
     #[test]
     fn builtin_classifier_topic_fallback_and_scoped_values() {
         let c = builtin();
-        let topics = |t: &str| -> Vec<String> {
-            match c.classify(t).attributes.get("topic") {
-                Some(crate::classify::AttributeValue::Set(v)) => v.clone(),
-                _ => Vec::new(),
-            }
-        };
+        let topics = |t: &str| topics_of(&c, t);
         // A lone weak cue: the fallback gives the text its only practice topic.
         assert_eq!(
             topics("Acme Corp collects information about the purchases you make."),
@@ -681,12 +684,7 @@ mod tests {
     #[test]
     fn builtin_classifier_weak_practice_cues_and_guards() {
         let c = builtin();
-        let topics = |t: &str| -> Vec<String> {
-            match c.classify(t).attributes.get("topic") {
-                Some(crate::classify::AttributeValue::Set(v)) => v.clone(),
-                _ => Vec::new(),
-            }
-        };
+        let topics = |t: &str| topics_of(&c, t);
         // Data that reaches the first party without "we collect".
         assert_eq!(
             topics("To enter the draw you provide us with a postal address."),
