@@ -569,9 +569,9 @@ What limits it:
   kept confidential), for access (\"review this page\" for changes to the policy) and for
   *Public* (a public website or database as the source of data, not an audience) came from
   that reading. Those texts are not OPP-115, but the C3PA rows above were among them, so they
-  are not wholly held out from this round. This round scored the test split three times (after
-  its first cues, after the merger and region cues, and once at its end); no change was made or
-  undone on the test figures: the access cues stay, although on the test split they cost
+  are not wholly held out from this round. This round scored the test split four times (after
+  its first cues, after the merger and region cues, after the access and sharing cues, and
+  after a fix to two value patterns); no change was made or undone on the test figures: the access cues stay, although on the test split they cost
   precision of *User Access* and *View*, where on dev they raised both the recall and the
   precision of *User Access*.
 - **Single segments, no document context.** A segment that continues the previous one (\"this
@@ -756,6 +756,16 @@ mod tests {
             topics("You may review and update your Example.com account information at any time."),
             ["access"]
         );
+        // A site's name, or a hyphenated word, inside the values' spans.
+        let account = c.classify("You may review and update your Example.com account information.");
+        assert!(
+            account.has("user_choices", "access") && account.has("user_choices", "correct"),
+            "{:?}",
+            account.attributes
+        );
+        assert!(c
+            .classify("You can log in and update your e-mail address information.")
+            .has("user_choices", "correct"));
         // Reading the policy again is not access to one's data.
         assert!(
             !topics("We encourage you to periodically review this page for the latest information on our practices.")
