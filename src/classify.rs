@@ -1020,6 +1020,18 @@ impl Classifier {
         self.patterns.len()
     }
 
+    /// The values a pattern sets on a positive match, and on a negated one, as
+    /// `attribute: value` lines; `None` for an unknown id.
+    pub fn pattern_values(&self, id: &str) -> Option<(Vec<String>, Vec<String>)> {
+        let p = self.patterns.iter().find(|p| p.id == id)?;
+        let lines = |a: &[Assignment]| {
+            a.iter()
+                .map(|a| format!("{}: {}", a.attribute, a.value))
+                .collect::<Vec<_>>()
+        };
+        Some((lines(&p.set), lines(&p.when_negated)))
+    }
+
     /// The pattern ids, in file order.
     pub fn pattern_ids(&self) -> impl Iterator<Item = &str> {
         self.patterns.iter().map(|p| p.id.as_str())
@@ -1061,9 +1073,52 @@ impl Classifier {
 
     /// Classify one text (a provision, a paragraph, or a whole policy).
     pub fn classify(&self, text: &str) -> Classification {
+        let found = self.find(text);
+        if found.is_empty() {
+            return Classification::default();
+        }
+        self.assemble(text, found)
+    }
+
+    /// Every match of every pattern in `text`, each as the evidence it would give: after the
+    /// pattern's `requires`, `unless`, meta-sentence and negation checks, but before the
+    /// thresholds, the fallback and the one_of choices decide which values are kept. What each
+    /// pattern finds on its own, for authors (`clausemap bench classify --dev --pattern ID`).
+    /// Sorted like [`Classification::evidence`].
+    pub fn matches(&self, text: &str) -> Vec<Evidence> {
+        let found = self.find(text);
+        let spans: Vec<(usize, usize)> = found.values().flatten().copied().collect();
+        let texts = char_slices(text, &spans);
+        let mut out: Vec<Evidence> = found
+            .into_iter()
+            .flat_map(|((attribute, value, index), spans)| {
+                let pattern = self
+                    .patterns
+                    .get(index)
+                    .map(|p| p.id.clone())
+                    .unwrap_or_default();
+                spans
+                    .into_iter()
+                    .map(|(start, end)| Evidence {
+                        attribute: attribute.clone(),
+                        value: value.clone(),
+                        pattern: pattern.clone(),
+                        start,
+                        end,
+                        text: texts.get(&(start, end)).cloned().unwrap_or_default(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        sort_evidence(&mut out);
+        out
+    }
+
+    /// The matches in `text`: (attribute, value, pattern index) → spans (char offsets).
+    fn find(&self, text: &str) -> BTreeMap<(String, String, usize), Vec<(usize, usize)>> {
         let shadow = ascii_shadow(text);
         if shadow.is_empty() {
-            return Classification::default();
+            return BTreeMap::new();
         }
         let sentences = sentence_bounds(&shadow);
         // A heading fused to the text ("Third Party Disclosure We do not sell …", common when
@@ -1180,7 +1235,7 @@ impl Classifier {
                 all.truncate(MAX_EVIDENCE_PER_PATTERN_VALUE);
             }
         }
-        self.assemble(text, found)
+        found
     }
 
     /// The negation cues of the sentence `start..end` (byte offsets into the shadow), as
@@ -1325,15 +1380,7 @@ impl Classifier {
                 e.text = t.clone();
             }
         }
-        evidence.sort_by(|a, b| {
-            (a.start, a.end, &a.attribute, &a.value, &a.pattern).cmp(&(
-                b.start,
-                b.end,
-                &b.attribute,
-                &b.value,
-                &b.pattern,
-            ))
-        });
+        sort_evidence(&mut evidence);
         let attributes = sets
             .into_iter()
             .map(|(attribute, values)| {
@@ -1350,6 +1397,19 @@ impl Classifier {
             evidence,
         }
     }
+}
+
+/// Evidence in reading order: by offset, then attribute, value, pattern.
+fn sort_evidence(evidence: &mut [Evidence]) {
+    evidence.sort_by(|a, b| {
+        (a.start, a.end, &a.attribute, &a.value, &a.pattern).cmp(&(
+            b.start,
+            b.end,
+            &b.attribute,
+            &b.value,
+            &b.pattern,
+        ))
+    });
 }
 
 impl Classifier {
@@ -1745,6 +1805,18 @@ mod tests {
         // What the text is about is kept.
         let r = c.classify("We share it. You can opt out. To opt out, write to us.");
         assert!(r.has("topic", "choice"));
+        // `matches` reports what each pattern found before the thresholds: the passing
+        // mention the classification dropped is there, with its span and text.
+        let text = "We share it. We share it again. We share it a third time. Opt out.";
+        let m = c.matches(text);
+        assert_eq!(m.iter().filter(|e| e.pattern == "share").count(), 3);
+        let opt: Vec<_> = m.iter().filter(|e| e.pattern == "opt").collect();
+        assert_eq!(opt.len(), 1);
+        assert_eq!(
+            (opt[0].start, opt[0].end, opt[0].text.as_str()),
+            (58, 65, "Opt out")
+        );
+        assert!(c.matches("").is_empty());
         let mut bad = file(vec![pat("x", &["x"], "topic", "choice")]);
         bad.patterns[0].weight = -1.0;
         bad.thresholds = BTreeMap::from([(

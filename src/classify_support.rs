@@ -413,6 +413,9 @@ pub fn bench(args: crate::cli::BenchClassifyArgs) -> Result<crate::error::Exit, 
             "set CLAUSEMAP_CORPUS or pass --corpus DIR (the folder with opp115/, c3pa/, tosdr/)",
         )]);
     }
+    if !args.pattern.is_empty() {
+        return pattern_reports(&classifier, &dir, &mapping, &args.pattern);
+    }
     let report = if args.dev {
         score::score_dev(&classifier, &dir, &mapping, 3)
     } else {
@@ -433,6 +436,54 @@ pub fn bench(args: crate::cli::BenchClassifyArgs) -> Result<crate::error::Exit, 
         out.push_str(&error_examples(&report.errors));
     } else {
         out.push_str(&limits(&report));
+    }
+    crate::commands::emit(&out);
+    Ok(crate::error::Exit::Ok)
+}
+
+/// `clausemap bench classify --dev --pattern ID…`: where each pattern matches on the dev split.
+fn pattern_reports(
+    classifier: &Classifier,
+    dir: &std::path::Path,
+    mapping: &crate::classify::score::CorpusMapping,
+    ids: &[String],
+) -> Result<crate::error::Exit, Vec<Problem>> {
+    let known: Vec<&str> = classifier.pattern_ids().collect();
+    let unknown: Vec<Problem> = ids
+        .iter()
+        .filter(|id| !known.contains(&id.as_str()))
+        .map(|id| {
+            // Suggest the ids that share the unknown id's last part, or that contain it.
+            let tail = id.rsplit('.').next().unwrap_or(id);
+            let near: Vec<&str> = known
+                .iter()
+                .copied()
+                .filter(|k| k.contains(id.as_str()) || k.rsplit('.').next() == Some(tail))
+                .take(5)
+                .collect();
+            let help = if near.is_empty() {
+                "pattern ids are the `id:` lines of classifier.yaml".to_string()
+            } else {
+                format!("did you mean: {}", near.join(", "))
+            };
+            Problem::new(
+                "classify::unknown-pattern",
+                format!("no pattern `{id}` in classifier.yaml"),
+            )
+            .help(help)
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    let mut out = String::from("# Classifier patterns on the OPP-115 dev split\n\n");
+    for id in ids {
+        let report =
+            crate::classify::score::pattern_report(classifier, dir, mapping, id).map_err(|e| {
+                vec![Problem::new("classify::score", e).in_file(dir.display().to_string())]
+            })?;
+        out.push_str(&report);
+        out.push('\n');
     }
     crate::commands::emit(&out);
     Ok(crate::error::Exit::Ok)

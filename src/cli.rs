@@ -193,6 +193,11 @@ pub struct BenchClassifyArgs {
     /// Score the OPP-115 `dev` split (for tuning) instead of `test`.
     #[arg(long)]
     pub dev: bool,
+    /// Instead of the scores: every `dev` segment where this classifier pattern matches, with
+    /// its gold labels and whether the value it gives was kept (repeatable; needs `--dev`, as
+    /// the test split is held out).
+    #[arg(long, value_name = "ID", requires = "dev")]
+    pub pattern: Vec<String>,
     /// Rule directory with classifier.yaml and corpus-mapping.yaml. Default: the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,

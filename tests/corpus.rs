@@ -198,3 +198,65 @@ fn the_classifier_evaluation_in_docs_is_current() {
          `cargo run --release -- bench classify > docs/classifier-evaluation.md`"
     );
 }
+
+/// `bench classify --dev --pattern ID` lists the dev segments a pattern matches, with their
+/// gold labels; an unknown id is a usage error that names close ids; the test split is not
+/// offered.
+#[test]
+fn bench_classify_shows_where_one_pattern_matches_on_dev() {
+    let Some(dir) = corpus() else { return };
+    let dir = dir.display().to_string();
+    let pattern = |id: &str| {
+        run(&[
+            "bench",
+            "classify",
+            "--corpus",
+            &dir,
+            "--dev",
+            "--pattern",
+            id,
+        ])
+    };
+    let out = pattern("recipients.public.public").code(0);
+    assert!(
+        out.stdout
+            .contains("## Pattern `recipients.public.public` on the OPP-115 `dev` split"),
+        "{}",
+        out.stdout
+    );
+    assert!(out
+        .stdout
+        .contains("| Third Party Sharing/Collection / Third Party Entity = Public | "));
+    let rows: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("_") && l.starts_with("| ") && l.contains("**"))
+        .collect();
+    assert!(rows.len() >= 5, "{rows:?}");
+    assert!(rows
+        .iter()
+        .all(|r| r.contains("| yes |") || r.contains("| no |")));
+
+    let bad = pattern("recipients.public").code(2);
+    assert!(
+        bad.stderr.contains("no pattern `recipients.public`"),
+        "{}",
+        bad.stderr
+    );
+    assert!(
+        bad.stderr.contains("recipients.public.public"),
+        "{}",
+        bad.stderr
+    );
+
+    let test_split = run(&[
+        "bench",
+        "classify",
+        "--corpus",
+        &dir,
+        "--pattern",
+        "recipients.public.public",
+    ])
+    .code(2);
+    assert!(test_split.stderr.contains("--dev"), "{}", test_split.stderr);
+}

@@ -509,6 +509,38 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// A segment's gold categories: those with at least `min_votes` annotators.
+fn gold_categories(seg: &Value, min_votes: u64) -> BTreeSet<String> {
+    seg.get("category_votes")
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| v.as_u64().unwrap_or(0) >= min_votes)
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a segment is gold for an attribute row: one of the row's values has `min_votes`
+/// in the row's category (or, for `*`, in any of the segment's gold categories).
+fn gold_for_attribute(
+    seg: &Value,
+    row: &AttributeMapping,
+    gold_cats: &BTreeSet<String>,
+    min_votes: u64,
+) -> bool {
+    row.values.iter().any(|v| {
+        if row.category == "*" {
+            gold_cats
+                .iter()
+                .any(|cat| votes(seg, cat, &row.attribute, v) >= min_votes)
+        } else {
+            votes(seg, &row.category, &row.attribute, v) >= min_votes
+        }
+    })
+}
+
 fn votes(seg: &Value, category: &str, attribute: &str, value: &str) -> u64 {
     seg.get("attributes")
         .and_then(|a| a.get(category))
@@ -612,16 +644,7 @@ pub fn score_with(
             "{policy}#{}",
             seg.get("segment_id").and_then(Value::as_u64).unwrap_or(0)
         );
-        let gold_cats: BTreeSet<String> = seg
-            .get("category_votes")
-            .and_then(Value::as_object)
-            .map(|o| {
-                o.iter()
-                    .filter(|(_, v)| v.as_u64().unwrap_or(0) >= m.min_votes)
-                    .map(|(k, _)| k.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let gold_cats = gold_categories(seg, m.min_votes);
         let c = classifier.classify(text);
         let mut any_practice = false;
         for (row, cm) in cats.iter_mut().zip(&m.categories) {
@@ -660,15 +683,7 @@ pub fn score_with(
             }
         }
         for (row, am) in attrs.iter_mut().zip(&m.attributes) {
-            let gold = am.values.iter().any(|v| {
-                if am.category == "*" {
-                    gold_cats
-                        .iter()
-                        .any(|cat| votes(seg, cat, &am.attribute, v) >= m.min_votes)
-                } else {
-                    votes(seg, &am.category, &am.attribute, v) >= m.min_votes
-                }
-            });
+            let gold = gold_for_attribute(seg, am, &gold_cats, m.min_votes);
             let pred =
                 predicts(&c, &am.predicted) && (am.with.is_empty() || predicts(&c, &am.with));
             row.counts.add(gold, pred);
@@ -882,4 +897,174 @@ pub fn score_with(
         tosdr_absent,
         errors,
     })
+}
+
+// ------------------------------------------------------------------------------------------
+// One pattern on the dev split
+// ------------------------------------------------------------------------------------------
+
+/// `clausemap bench classify --dev --pattern ID`: every OPP-115 `dev` segment in which the
+/// pattern matched (after its context and negation checks), whether the value it gives was
+/// kept once thresholds and one_of choices were applied, and the segment's gold labels; with,
+/// for each mapped label the pattern's values predict, how many of those segments carry it.
+/// Dev only: the test split is held out for reporting.
+pub fn pattern_report(
+    classifier: &Classifier,
+    corpus_dir: &Path,
+    mapping: &CorpusMapping,
+    id: &str,
+) -> Result<String, String> {
+    use std::fmt::Write as _;
+    let (set, when_negated) = classifier
+        .pattern_values(id)
+        .ok_or_else(|| format!("no pattern `{id}` in the classifier"))?;
+    let opp = corpus_dir.join("opp115");
+    let split_text = std::fs::read_to_string(opp.join("split.json"))
+        .map_err(|e| format!("cannot read opp115/split.json: {e}"))?;
+    let split: Value =
+        serde_json::from_str(&split_text).map_err(|e| format!("opp115/split.json: {e}"))?;
+    let dev: BTreeSet<&str> = split
+        .get(Split::Dev.key())
+        .and_then(Value::as_array)
+        .ok_or("opp115/split.json has no `dev` list")?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let segments = read_jsonl(&opp.join("segments.jsonl"))?;
+    let m = &mapping.opp115;
+
+    // The mapped rows whose predicted values the pattern gives (a value counts for the rows
+    // of its ancestors: `personal.location.precise` for `personal.location`).
+    let gives = |t: &Targets| {
+        set.iter().chain(&when_negated).any(|line| {
+            let (a, v) = line.split_once(": ").unwrap_or((line, ""));
+            t.get(a).is_some_and(|vs| {
+                vs.values()
+                    .iter()
+                    .any(|x| v == x || (v.starts_with(x.as_str()) && v[x.len()..].starts_with('.')))
+            })
+        })
+    };
+    let category_rows: Vec<&LabelMapping> = m
+        .categories
+        .iter()
+        .filter(|c| gives(&c.predicted))
+        .collect();
+    let attribute_rows: Vec<&AttributeMapping> = m
+        .attributes
+        .iter()
+        .filter(|a| gives(&a.predicted))
+        .collect();
+
+    let mut rows = String::new();
+    let (mut n_segments, mut matched, mut kept) = (0, 0, 0);
+    let mut gold_counts = vec![0usize; category_rows.len() + attribute_rows.len()];
+    for seg in &segments {
+        let policy = seg.get("policy").and_then(Value::as_str).unwrap_or("");
+        if !dev.contains(policy) {
+            continue;
+        }
+        n_segments += 1;
+        let text = seg.get("text").and_then(Value::as_str).unwrap_or("");
+        let hits: Vec<_> = classifier
+            .matches(text)
+            .into_iter()
+            .filter(|e| e.pattern == id)
+            .collect();
+        let Some(first) = hits.first() else { continue };
+        matched += 1;
+        let c = classifier.classify(text);
+        let is_kept = c.evidence.iter().any(|e| e.pattern == id);
+        kept += usize::from(is_kept);
+        let gold_cats = gold_categories(seg, m.min_votes);
+        for (i, row) in category_rows.iter().enumerate() {
+            gold_counts[i] += usize::from(gold_cats.contains(&row.label));
+        }
+        for (i, row) in attribute_rows.iter().enumerate() {
+            let gold = gold_for_attribute(seg, row, &gold_cats, m.min_votes);
+            gold_counts[category_rows.len() + i] += usize::from(gold);
+        }
+        let place = format!(
+            "{policy}#{}",
+            seg.get("segment_id").and_then(Value::as_u64).unwrap_or(0)
+        );
+        let gold = if gold_cats.is_empty() {
+            "(no majority)".to_string()
+        } else {
+            gold_cats.iter().cloned().collect::<Vec<_>>().join(", ")
+        };
+        let values: BTreeSet<String> = hits
+            .iter()
+            .map(|e| format!("{}: {}", e.attribute, e.value))
+            .collect();
+        let _ = writeln!(
+            rows,
+            "| {place} | {} | {} | {gold} | {} |",
+            if is_kept { "yes" } else { "no" },
+            values.into_iter().collect::<Vec<_>>().join("; "),
+            in_context(text, first.start, first.end).replace('|', "\\|")
+        );
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(out, "## Pattern `{id}` on the OPP-115 `dev` split\n");
+    let _ = writeln!(
+        out,
+        "Sets {}{}. Matched in {matched} of {n_segments} segments (after its `requires`, `unless`, meta-sentence and negation checks); the value it gives was kept in {kept} of them (in the others a threshold, the fallback or a one_of choice set it aside).\n",
+        if set.is_empty() { "nothing on a positive match".to_string() } else { set.join(", ") },
+        if when_negated.is_empty() { String::new() } else { format!("; when negated, {}", when_negated.join(", ")) },
+    );
+    if matched > 0 && !gold_counts.is_empty() {
+        let _ = writeln!(
+            out,
+            "| mapped label the pattern's values predict | segments where it matched that carry the label |\n|---|---:|"
+        );
+        let labels =
+            category_rows
+                .iter()
+                .map(|r| r.label.clone())
+                .chain(attribute_rows.iter().map(|r| {
+                    format!(
+                        "{} / {} = {}",
+                        r.category,
+                        r.attribute,
+                        r.values.join(" or ")
+                    )
+                }));
+        for (label, n) in labels.zip(&gold_counts) {
+            let _ = writeln!(out, "| {label} | {n} / {matched} |");
+        }
+        out.push('\n');
+    }
+    if matched > 0 {
+        let _ = writeln!(
+            out,
+            "| segment | kept | values | gold categories (majority) | the first match, in context |\n|---|---|---|---|---|"
+        );
+        out.push_str(&rows);
+    }
+    Ok(out)
+}
+
+/// `text` with the chars `start..end` in bold and at most 80 chars either side.
+fn in_context(text: &str, start: usize, end: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let end = end.min(chars.len());
+    let start = start.min(end);
+    let from = start.saturating_sub(80);
+    let to = (end + 80).min(chars.len());
+    let piece = |a: usize, b: usize| -> String {
+        chars[a..b]
+            .iter()
+            .collect::<String>()
+            .replace(['\n', '\r'], " ")
+    };
+    format!(
+        "{}{}**{}**{}{}",
+        if from > 0 { "…" } else { "" },
+        piece(from, start),
+        piece(start, end),
+        piece(end, to),
+        if to < chars.len() { "…" } else { "" }
+    )
 }
