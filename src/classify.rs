@@ -1020,16 +1020,20 @@ impl Classifier {
         self.patterns.len()
     }
 
-    /// The values a pattern sets on a positive match, and on a negated one, as
-    /// `attribute: value` lines; `None` for an unknown id.
-    pub fn pattern_values(&self, id: &str) -> Option<(Vec<String>, Vec<String>)> {
+    /// The (attribute, value) pairs a pattern sets on a positive match, and on a negated one;
+    /// `None` for an unknown id.
+    #[allow(clippy::type_complexity)]
+    pub fn pattern_values(
+        &self,
+        id: &str,
+    ) -> Option<(Vec<(String, String)>, Vec<(String, String)>)> {
         let p = self.patterns.iter().find(|p| p.id == id)?;
-        let lines = |a: &[Assignment]| {
+        let pairs = |a: &[Assignment]| {
             a.iter()
-                .map(|a| format!("{}: {}", a.attribute, a.value))
+                .map(|a| (a.attribute.clone(), a.value.clone()))
                 .collect::<Vec<_>>()
         };
-        Some((lines(&p.set), lines(&p.when_negated)))
+        Some((pairs(&p.set), pairs(&p.when_negated)))
     }
 
     /// The pattern ids, in file order.

@@ -476,16 +476,11 @@ fn pattern_reports(
     if !unknown.is_empty() {
         return Err(unknown);
     }
-    let mut out = String::from("# Classifier patterns on the OPP-115 dev split\n\n");
-    for id in ids {
-        let report =
-            crate::classify::score::pattern_report(classifier, dir, mapping, id).map_err(|e| {
-                vec![Problem::new("classify::score", e).in_file(dir.display().to_string())]
-            })?;
-        out.push_str(&report);
-        out.push('\n');
-    }
-    crate::commands::emit(&out);
+    let report = crate::classify::score::pattern_report(classifier, dir, mapping, ids)
+        .map_err(|e| vec![Problem::new("classify::score", e).in_file(dir.display().to_string())])?;
+    crate::commands::emit(&format!(
+        "# Classifier patterns on the OPP-115 dev split\n\n{report}"
+    ));
     Ok(crate::error::Exit::Ok)
 }
 

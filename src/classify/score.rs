@@ -509,6 +509,21 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// The policies of one OPP-115 split, from `opp115/split.json`.
+fn split_policies(opp: &Path, split: Split) -> Result<BTreeSet<String>, String> {
+    let text = std::fs::read_to_string(opp.join("split.json"))
+        .map_err(|e| format!("cannot read opp115/split.json: {e}"))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| format!("opp115/split.json: {e}"))?;
+    Ok(value
+        .get(split.key())
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("opp115/split.json has no `{}` list", split.key()))?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect())
+}
+
 /// A segment's gold categories: those with at least `min_votes` annotators.
 fn gold_categories(seg: &Value, min_votes: u64) -> BTreeSet<String> {
     seg.get("category_votes")
@@ -558,17 +573,7 @@ pub fn score_with(
     options: ScoreOptions,
 ) -> Result<ScoreReport, String> {
     let opp = corpus_dir.join("opp115");
-    let split_text = std::fs::read_to_string(opp.join("split.json"))
-        .map_err(|e| format!("cannot read opp115/split.json: {e}"))?;
-    let split: Value =
-        serde_json::from_str(&split_text).map_err(|e| format!("opp115/split.json: {e}"))?;
-    let policies: BTreeSet<String> = split
-        .get(options.split.key())
-        .and_then(Value::as_array)
-        .ok_or_else(|| format!("opp115/split.json has no `{}` list", options.split.key()))?
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
+    let policies = split_policies(&opp, options.split)?;
     let segments = read_jsonl(&opp.join("segments.jsonl"))?;
     let m = &mapping.opp115;
 
@@ -903,91 +908,134 @@ pub fn score_with(
 // One pattern on the dev split
 // ------------------------------------------------------------------------------------------
 
-/// `clausemap bench classify --dev --pattern ID`: every OPP-115 `dev` segment in which the
-/// pattern matched (after its context and negation checks), whether the value it gives was
-/// kept once thresholds and one_of choices were applied, and the segment's gold labels; with,
-/// for each mapped label the pattern's values predict, how many of those segments carry it.
-/// Dev only: the test split is held out for reporting.
+/// `clausemap bench classify --dev --pattern ID…`: for each pattern, every OPP-115 `dev`
+/// segment in which it matched (after its context and negation checks), whether the value it
+/// gives was kept once thresholds and one_of choices were applied, and the segment's gold
+/// labels; with, for each mapped label the pattern's values predict, how many of those segments
+/// carry it. Dev only: the test split is held out for reporting. The segments are read and
+/// classified once for all the patterns.
 pub fn pattern_report(
     classifier: &Classifier,
     corpus_dir: &Path,
     mapping: &CorpusMapping,
-    id: &str,
+    ids: &[String],
 ) -> Result<String, String> {
-    use std::fmt::Write as _;
-    let (set, when_negated) = classifier
-        .pattern_values(id)
-        .ok_or_else(|| format!("no pattern `{id}` in the classifier"))?;
-    let opp = corpus_dir.join("opp115");
-    let split_text = std::fs::read_to_string(opp.join("split.json"))
-        .map_err(|e| format!("cannot read opp115/split.json: {e}"))?;
-    let split: Value =
-        serde_json::from_str(&split_text).map_err(|e| format!("opp115/split.json: {e}"))?;
-    let dev: BTreeSet<&str> = split
-        .get(Split::Dev.key())
-        .and_then(Value::as_array)
-        .ok_or("opp115/split.json has no `dev` list")?
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let segments = read_jsonl(&opp.join("segments.jsonl"))?;
     let m = &mapping.opp115;
-
-    // The mapped rows whose predicted values the pattern gives (a value counts for the rows
-    // of its ancestors: `personal.location.precise` for `personal.location`).
-    let gives = |t: &Targets| {
-        set.iter().chain(&when_negated).any(|line| {
-            let (a, v) = line.split_once(": ").unwrap_or((line, ""));
-            t.get(a).is_some_and(|vs| {
-                vs.values()
-                    .iter()
-                    .any(|x| v == x || (v.starts_with(x.as_str()) && v[x.len()..].starts_with('.')))
-            })
-        })
-    };
-    let category_rows: Vec<&LabelMapping> = m
-        .categories
+    let mut reports = ids
         .iter()
-        .filter(|c| gives(&c.predicted))
-        .collect();
-    let attribute_rows: Vec<&AttributeMapping> = m
-        .attributes
-        .iter()
-        .filter(|a| gives(&a.predicted))
-        .collect();
-
-    let mut rows = String::new();
-    let (mut n_segments, mut matched, mut kept) = (0, 0, 0);
-    let mut gold_counts = vec![0usize; category_rows.len() + attribute_rows.len()];
-    for seg in &segments {
+        .map(|id| PatternReport::new(classifier, m, id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opp = corpus_dir.join("opp115");
+    let dev = split_policies(&opp, Split::Dev)?;
+    let mut n_segments = 0;
+    for seg in &read_jsonl(&opp.join("segments.jsonl"))? {
         let policy = seg.get("policy").and_then(Value::as_str).unwrap_or("");
         if !dev.contains(policy) {
             continue;
         }
         n_segments += 1;
         let text = seg.get("text").and_then(Value::as_str).unwrap_or("");
-        let hits: Vec<_> = classifier
-            .matches(text)
-            .into_iter()
-            .filter(|e| e.pattern == id)
-            .collect();
-        let Some(first) = hits.first() else { continue };
-        matched += 1;
+        let matches = classifier.matches(text);
+        if !reports
+            .iter()
+            .any(|r| matches.iter().any(|e| e.pattern == r.id))
+        {
+            continue;
+        }
         let c = classifier.classify(text);
-        let is_kept = c.evidence.iter().any(|e| e.pattern == id);
-        kept += usize::from(is_kept);
         let gold_cats = gold_categories(seg, m.min_votes);
-        for (i, row) in category_rows.iter().enumerate() {
-            gold_counts[i] += usize::from(gold_cats.contains(&row.label));
-        }
-        for (i, row) in attribute_rows.iter().enumerate() {
-            let gold = gold_for_attribute(seg, row, &gold_cats, m.min_votes);
-            gold_counts[category_rows.len() + i] += usize::from(gold);
-        }
         let place = format!(
             "{policy}#{}",
             seg.get("segment_id").and_then(Value::as_u64).unwrap_or(0)
         );
+        for r in &mut reports {
+            r.add(seg, text, &place, &matches, &c, &gold_cats, m.min_votes);
+        }
+    }
+    let mut out = String::new();
+    for r in &reports {
+        let _ = writeln!(out, "{}", r.to_markdown(n_segments));
+    }
+    Ok(out)
+}
+
+/// One pattern's part of [`pattern_report`].
+struct PatternReport<'a> {
+    id: &'a str,
+    set: Vec<(String, String)>,
+    when_negated: Vec<(String, String)>,
+    category_rows: Vec<&'a LabelMapping>,
+    attribute_rows: Vec<&'a AttributeMapping>,
+    /// Per mapped row (categories, then attributes): matched segments gold for it.
+    gold_counts: Vec<usize>,
+    matched: usize,
+    kept: usize,
+    rows: String,
+}
+
+impl<'a> PatternReport<'a> {
+    fn new(classifier: &Classifier, m: &'a Opp115Mapping, id: &'a str) -> Result<Self, String> {
+        let (set, when_negated) = classifier
+            .pattern_values(id)
+            .ok_or_else(|| format!("no pattern `{id}` in the classifier"))?;
+        // The mapped rows whose predicted values the pattern gives (a value counts for the
+        // rows of its ancestors: `personal.location.precise` for `personal.location`).
+        let gives = |t: &Targets| {
+            set.iter().chain(&when_negated).any(|(a, v)| {
+                t.get(a).is_some_and(|vs| {
+                    vs.values().iter().any(|x| {
+                        v == x || (v.starts_with(x.as_str()) && v[x.len()..].starts_with('.'))
+                    })
+                })
+            })
+        };
+        let category_rows: Vec<&LabelMapping> = m
+            .categories
+            .iter()
+            .filter(|c| gives(&c.predicted))
+            .collect();
+        let attribute_rows: Vec<&AttributeMapping> = m
+            .attributes
+            .iter()
+            .filter(|a| gives(&a.predicted))
+            .collect();
+        Ok(PatternReport {
+            id,
+            gold_counts: vec![0; category_rows.len() + attribute_rows.len()],
+            set,
+            when_negated,
+            category_rows,
+            attribute_rows,
+            matched: 0,
+            kept: 0,
+            rows: String::new(),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        seg: &Value,
+        text: &str,
+        place: &str,
+        matches: &[super::Evidence],
+        c: &Classification,
+        gold_cats: &BTreeSet<String>,
+        min_votes: u64,
+    ) {
+        let hits: Vec<&super::Evidence> = matches.iter().filter(|e| e.pattern == self.id).collect();
+        let Some(first) = hits.first() else { return };
+        self.matched += 1;
+        let kept = c.evidence.iter().any(|e| e.pattern == self.id);
+        self.kept += usize::from(kept);
+        let n_categories = self.category_rows.len();
+        for (i, row) in self.category_rows.iter().enumerate() {
+            self.gold_counts[i] += usize::from(gold_cats.contains(&row.label));
+        }
+        for (i, row) in self.attribute_rows.iter().enumerate() {
+            self.gold_counts[n_categories + i] +=
+                usize::from(gold_for_attribute(seg, row, gold_cats, min_votes));
+        }
         let gold = if gold_cats.is_empty() {
             "(no majority)".to_string()
         } else {
@@ -998,52 +1046,61 @@ pub fn pattern_report(
             .map(|e| format!("{}: {}", e.attribute, e.value))
             .collect();
         let _ = writeln!(
-            rows,
+            self.rows,
             "| {place} | {} | {} | {gold} | {} |",
-            if is_kept { "yes" } else { "no" },
+            if kept { "yes" } else { "no" },
             values.into_iter().collect::<Vec<_>>().join("; "),
             in_context(text, first.start, first.end).replace('|', "\\|")
         );
     }
 
-    let mut out = String::new();
-    let _ = writeln!(out, "## Pattern `{id}` on the OPP-115 `dev` split\n");
-    let _ = writeln!(
-        out,
-        "Sets {}{}. Matched in {matched} of {n_segments} segments (after its `requires`, `unless`, meta-sentence and negation checks); the value it gives was kept in {kept} of them (in the others a threshold, the fallback or a one_of choice set it aside).\n",
-        if set.is_empty() { "nothing on a positive match".to_string() } else { set.join(", ") },
-        if when_negated.is_empty() { String::new() } else { format!("; when negated, {}", when_negated.join(", ")) },
-    );
-    if matched > 0 && !gold_counts.is_empty() {
+    fn to_markdown(&self, n_segments: usize) -> String {
+        let pairs = |p: &[(String, String)]| {
+            p.iter()
+                .map(|(a, v)| format!("{a}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (id, matched) = (self.id, self.matched);
+        let mut out = String::new();
+        let _ = writeln!(out, "## Pattern `{id}` on the OPP-115 `dev` split\n");
         let _ = writeln!(
             out,
-            "| mapped label the pattern's values predict | segments where it matched that carry the label |\n|---|---:|"
+            "Sets {}{}. Matched in {matched} of {n_segments} segments (after its `requires`, `unless`, meta-sentence and negation checks); the value it gives was kept in {} of them (in the others a threshold, the fallback or a one_of choice set it aside).\n",
+            if self.set.is_empty() { "nothing on a positive match".to_string() } else { pairs(&self.set) },
+            if self.when_negated.is_empty() { String::new() } else { format!("; when negated, {}", pairs(&self.when_negated)) },
+            self.kept,
         );
-        let labels =
-            category_rows
-                .iter()
-                .map(|r| r.label.clone())
-                .chain(attribute_rows.iter().map(|r| {
+        if matched == 0 {
+            return out;
+        }
+        if !self.gold_counts.is_empty() {
+            let _ = writeln!(
+                out,
+                "| mapped label the pattern's values predict | segments where it matched that carry the label |\n|---|---:|"
+            );
+            let labels = self.category_rows.iter().map(|r| r.label.clone()).chain(
+                self.attribute_rows.iter().map(|r| {
                     format!(
                         "{} / {} = {}",
                         r.category,
                         r.attribute,
                         r.values.join(" or ")
                     )
-                }));
-        for (label, n) in labels.zip(&gold_counts) {
-            let _ = writeln!(out, "| {label} | {n} / {matched} |");
+                }),
+            );
+            for (label, n) in labels.zip(&self.gold_counts) {
+                let _ = writeln!(out, "| {label} | {n} / {matched} |");
+            }
+            out.push('\n');
         }
-        out.push('\n');
-    }
-    if matched > 0 {
         let _ = writeln!(
             out,
             "| segment | kept | values | gold categories (majority) | the first match, in context |\n|---|---|---|---|---|"
         );
-        out.push_str(&rows);
+        out.push_str(&self.rows);
+        out
     }
-    Ok(out)
 }
 
 /// `text` with the chars `start..end` in bold and at most 80 chars either side.
