@@ -309,14 +309,21 @@ impl Classification {
     /// Like [`Classification::has`], but a dotted value also counts for its ancestors
     /// (`personal.location.precise` has `personal.location` and `personal`).
     pub fn has_within(&self, attribute: &str, value: &str) -> bool {
-        let within =
-            |v: &str| v == value || (v.starts_with(value) && v[value.len()..].starts_with('.'));
+        let within = |v: &str| value_within(v, value);
         match self.attributes.get(attribute) {
             Some(AttributeValue::Set(vs)) => vs.iter().any(|v| within(v)),
             Some(AttributeValue::One(v)) => within(v),
             None => false,
         }
     }
+}
+
+/// Whether a dotted taxonomy value is `ancestor` or lies under it
+/// (`personal.location.precise` is within `personal.location` and `personal`, not `person`).
+pub fn value_within(value: &str, ancestor: &str) -> bool {
+    value
+        .strip_prefix(ancestor)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// What [`Classifier::profile`] measured for one pattern.
@@ -1782,6 +1789,18 @@ mod tests {
             r.attributes.get("consent"),
             Some(&AttributeValue::One("opt_in".into()))
         );
+    }
+
+    #[test]
+    fn a_value_lies_within_its_ancestors_only() {
+        assert!(value_within(
+            "personal.location.precise",
+            "personal.location"
+        ));
+        assert!(value_within("personal.location", "personal.location"));
+        assert!(value_within("personal.location", "personal"));
+        assert!(!value_within("personal", "person"));
+        assert!(!value_within("personal", "personal.location"));
     }
 
     #[test]

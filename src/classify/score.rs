@@ -20,7 +20,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Classification, Classifier, OneOrMany};
+use super::{value_within, Classification, Classifier, OneOrMany};
 
 // ------------------------------------------------------------------------------------------
 // The mapping file
@@ -475,10 +475,7 @@ fn patterns_for(c: &Classification, t: &Targets) -> Vec<String> {
     let mut out: BTreeSet<String> = BTreeSet::new();
     for e in &c.evidence {
         if let Some(vs) = t.get(&e.attribute) {
-            if vs.values().iter().any(|v| {
-                e.value == *v
-                    || (e.value.starts_with(v.as_str()) && e.value[v.len()..].starts_with('.'))
-            }) {
+            if vs.values().iter().any(|v| value_within(&e.value, v)) {
                 out.insert(e.pattern.clone());
             }
         }
@@ -982,11 +979,8 @@ impl<'a> PatternReport<'a> {
         // rows of its ancestors: `personal.location.precise` for `personal.location`).
         let gives = |t: &Targets| {
             set.iter().chain(&when_negated).any(|(a, v)| {
-                t.get(a).is_some_and(|vs| {
-                    vs.values().iter().any(|x| {
-                        v == x || (v.starts_with(x.as_str()) && v[x.len()..].starts_with('.'))
-                    })
-                })
+                t.get(a)
+                    .is_some_and(|vs| vs.values().iter().any(|x| value_within(v, x)))
             })
         };
         let category_rows: Vec<&LabelMapping> = m
