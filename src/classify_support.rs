@@ -453,18 +453,22 @@ fn pattern_reports(
         .iter()
         .filter(|id| !known.contains(&id.as_str()))
         .map(|id| {
-            // Suggest the ids that share the unknown id's last part, or that contain it.
-            let tail = id.rsplit('.').next().unwrap_or(id);
-            let near: Vec<&str> = known
-                .iter()
-                .copied()
-                .filter(|k| k.contains(id.as_str()) || k.rsplit('.').next() == Some(tail))
-                .take(5)
-                .collect();
-            let help = if near.is_empty() {
-                "pattern ids are the `id:` lines of classifier.yaml".to_string()
+            // A misspelt id gets the nearest one; a partial id (`recipients.public`), the ids
+            // that continue it.
+            let help = if let Some(s) = crate::check::suggest(id, known.iter().copied()) {
+                format!("did you mean `{s}`?")
             } else {
-                format!("did you mean: {}", near.join(", "))
+                let prefix = format!("{id}.");
+                let longer: Vec<&str> = known
+                    .iter()
+                    .copied()
+                    .filter(|k| k.starts_with(&prefix))
+                    .collect();
+                if longer.is_empty() {
+                    "pattern ids are the `id:` lines of classifier.yaml".to_string()
+                } else {
+                    format!("the ids that continue it: {}", longer.join(", "))
+                }
             };
             Problem::new(
                 "classify::unknown-pattern",
