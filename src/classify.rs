@@ -326,6 +326,15 @@ pub fn value_within(value: &str, ancestor: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
+/// What [`Classifier::pattern_values`] reports of one pattern: (attribute, value) pairs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatternValues {
+    /// Set by a positive match.
+    pub set: Vec<(String, String)>,
+    /// Set by a negated match.
+    pub when_negated: Vec<(String, String)>,
+}
+
 /// What [`Classifier::profile`] measured for one pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PatternProfile {
@@ -1027,20 +1036,18 @@ impl Classifier {
         self.patterns.len()
     }
 
-    /// The (attribute, value) pairs a pattern sets on a positive match, and on a negated one;
-    /// `None` for an unknown id.
-    #[allow(clippy::type_complexity)]
-    pub fn pattern_values(
-        &self,
-        id: &str,
-    ) -> Option<(Vec<(String, String)>, Vec<(String, String)>)> {
+    /// The values a pattern sets; `None` for an unknown id.
+    pub fn pattern_values(&self, id: &str) -> Option<PatternValues> {
         let p = self.patterns.iter().find(|p| p.id == id)?;
         let pairs = |a: &[Assignment]| {
             a.iter()
                 .map(|a| (a.attribute.clone(), a.value.clone()))
                 .collect::<Vec<_>>()
         };
-        Some((pairs(&p.set), pairs(&p.when_negated)))
+        Some(PatternValues {
+            set: pairs(&p.set),
+            when_negated: pairs(&p.when_negated),
+        })
     }
 
     /// The pattern ids, in file order.

@@ -939,14 +939,19 @@ pub fn pattern_report(
         {
             continue;
         }
-        let c = classifier.classify(text);
-        let gold_cats = gold_categories(seg, m.min_votes);
-        let place = format!(
-            "{policy}#{}",
-            seg.get("segment_id").and_then(Value::as_u64).unwrap_or(0)
-        );
+        let segment = DevSegment {
+            seg,
+            text,
+            place: format!(
+                "{policy}#{}",
+                seg.get("segment_id").and_then(Value::as_u64).unwrap_or(0)
+            ),
+            classification: classifier.classify(text),
+            gold_cats: gold_categories(seg, m.min_votes),
+            matches,
+        };
         for r in &mut reports {
-            r.add(seg, text, &place, &matches, &c, &gold_cats, m.min_votes);
+            r.add(&segment, m.min_votes);
         }
     }
     let mut out = String::new();
@@ -956,11 +961,22 @@ pub fn pattern_report(
     Ok(out)
 }
 
+/// A dev segment in which some pattern of [`pattern_report`] matched.
+struct DevSegment<'s> {
+    seg: &'s Value,
+    text: &'s str,
+    /// `policy#segment`.
+    place: String,
+    /// Every pattern's raw matches ([`Classifier::matches`]).
+    matches: Vec<super::Evidence>,
+    classification: Classification,
+    gold_cats: BTreeSet<String>,
+}
+
 /// One pattern's part of [`pattern_report`].
 struct PatternReport<'a> {
     id: &'a str,
-    set: Vec<(String, String)>,
-    when_negated: Vec<(String, String)>,
+    values: super::PatternValues,
     category_rows: Vec<&'a LabelMapping>,
     attribute_rows: Vec<&'a AttributeMapping>,
     /// Per mapped row (categories, then attributes): matched segments gold for it.
@@ -972,13 +988,13 @@ struct PatternReport<'a> {
 
 impl<'a> PatternReport<'a> {
     fn new(classifier: &Classifier, m: &'a Opp115Mapping, id: &'a str) -> Result<Self, String> {
-        let (set, when_negated) = classifier
+        let values = classifier
             .pattern_values(id)
             .ok_or_else(|| format!("no pattern `{id}` in the classifier"))?;
         // The mapped rows whose predicted values the pattern gives (a value counts for the
         // rows of its ancestors: `personal.location.precise` for `personal.location`).
         let gives = |t: &Targets| {
-            set.iter().chain(&when_negated).any(|(a, v)| {
+            values.set.iter().chain(&values.when_negated).any(|(a, v)| {
                 t.get(a)
                     .is_some_and(|vs| vs.values().iter().any(|x| value_within(v, x)))
             })
@@ -996,8 +1012,7 @@ impl<'a> PatternReport<'a> {
         Ok(PatternReport {
             id,
             gold_counts: vec![0; category_rows.len() + attribute_rows.len()],
-            set,
-            when_negated,
+            values,
             category_rows,
             attribute_rows,
             matched: 0,
@@ -1006,17 +1021,15 @@ impl<'a> PatternReport<'a> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add(
-        &mut self,
-        seg: &Value,
-        text: &str,
-        place: &str,
-        matches: &[super::Evidence],
-        c: &Classification,
-        gold_cats: &BTreeSet<String>,
-        min_votes: u64,
-    ) {
+    fn add(&mut self, segment: &DevSegment, min_votes: u64) {
+        let DevSegment {
+            seg,
+            text,
+            place,
+            matches,
+            classification: c,
+            gold_cats,
+        } = segment;
         let hits: Vec<&super::Evidence> = matches.iter().filter(|e| e.pattern == self.id).collect();
         let Some(first) = hits.first() else { return };
         self.matched += 1;
@@ -1061,8 +1074,8 @@ impl<'a> PatternReport<'a> {
         let _ = writeln!(
             out,
             "Sets {}{}. Matched in {matched} of {n_segments} segments (after its `requires`, `unless`, meta-sentence and negation checks); the value it gives was kept in {} of them (in the others a threshold, the fallback or a one_of choice set it aside).\n",
-            if self.set.is_empty() { "nothing on a positive match".to_string() } else { pairs(&self.set) },
-            if self.when_negated.is_empty() { String::new() } else { format!("; when negated, {}", pairs(&self.when_negated)) },
+            if self.values.set.is_empty() { "nothing on a positive match".to_string() } else { pairs(&self.values.set) },
+            if self.values.when_negated.is_empty() { String::new() } else { format!("; when negated, {}", pairs(&self.values.when_negated)) },
             self.kept,
         );
         if matched == 0 {
