@@ -35,6 +35,7 @@
 //! Splitting a whole policy into provisions lives in [`segment`]; scoring against the labelled
 //! corpora in [`score`].
 
+pub mod contents;
 pub mod score;
 pub mod segment;
 
@@ -1091,7 +1092,14 @@ impl Classifier {
 
     /// Classify one text (a provision, a paragraph, or a whole policy).
     pub fn classify(&self, text: &str) -> Classification {
-        let found = self.find(text);
+        self.classify_skipping(text, &[])
+    }
+
+    /// Like [`Classifier::classify`], but a match that starts inside one of the char ranges
+    /// `skip` counts for nothing: a table of contents in the text
+    /// ([`contents::contents_entries`]) names practices without stating them.
+    pub fn classify_skipping(&self, text: &str, skip: &[(usize, usize)]) -> Classification {
+        let found = self.find(text, skip);
         if found.is_empty() {
             return Classification::default();
         }
@@ -1104,7 +1112,7 @@ impl Classifier {
     /// pattern finds on its own, for authors (`clausemap bench classify --dev --pattern ID`).
     /// Sorted like [`Classification::evidence`].
     pub fn matches(&self, text: &str) -> Vec<Evidence> {
-        let found = self.find(text);
+        let found = self.find(text, &[]);
         let spans: Vec<(usize, usize)> = found.values().flatten().copied().collect();
         let texts = char_slices(text, &spans);
         let mut out: Vec<Evidence> = found
@@ -1132,8 +1140,13 @@ impl Classifier {
         out
     }
 
-    /// The matches in `text`: (attribute, value, pattern index) → spans (char offsets).
-    fn find(&self, text: &str) -> BTreeMap<(String, String, usize), Vec<(usize, usize)>> {
+    /// The matches in `text` that do not start inside a range of `skip`: (attribute, value,
+    /// pattern index) → spans (char offsets).
+    fn find(
+        &self,
+        text: &str,
+        skip: &[(usize, usize)],
+    ) -> BTreeMap<(String, String, usize), Vec<(usize, usize)>> {
         let shadow = ascii_shadow(text);
         if shadow.is_empty() {
             return BTreeMap::new();
@@ -1169,7 +1182,9 @@ impl Classifier {
                 .regex
                 .find_iter(regex_automata::Input::new(hay).range(first.0..first.1))
             {
-                if m.start() == m.end() {
+                if m.start() == m.end()
+                    || skip.iter().any(|&(a, b)| a <= m.start() && m.start() < b)
+                {
                     continue;
                 }
                 let (s_idx, s_start, s_end) = sentence_of(&sentences, m.start(), shadow.len());

@@ -2,12 +2,15 @@
 //! turning a raw policy (text, Markdown, HTML) into a document of provisions, and filling in
 //! the attributes of provisions that have none, with the evidence behind each.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::classify::{detect_format, split_policy, AttributeValue, Classifier, ClassifierFile};
+use crate::classify::{
+    contents, detect_format, split_policy, AttributeValue, Classifier, ClassifierFile,
+};
 use crate::error::Problem;
 use crate::model::{self, Document, DocumentMeta, Entity, Provision};
 use crate::rules::yaml::{self, SpanIndex};
@@ -209,12 +212,22 @@ pub fn fill(set: &RuleSet, doc: &mut Document) -> Result<(), Problem> {
             return Err(problems.remove(0));
         }
     };
+    // The document's headings, to recognise a table of contents in a provision: its entries
+    // are these headings, and it states no practice.
+    let mut headings: HashSet<String> = HashSet::new();
+    for p in &doc.provisions {
+        let nested = p.extra.get("headings").and_then(Value::as_array);
+        let titles = std::iter::once(p.title.as_str())
+            .chain(nested.into_iter().flatten().filter_map(Value::as_str));
+        headings.extend(titles.map(contents::heading_key).filter(|k| k.len() >= 3));
+    }
     for p in doc
         .provisions
         .iter_mut()
         .filter(|p| p.attributes.is_none() && p.errors.is_empty())
     {
-        let c = classifier.classify(&p.text);
+        let contents = contents::contents_entries(&p.text, &headings);
+        let c = classifier.classify_skipping(&p.text, &contents);
         let mut attrs = Map::new();
         for (k, v) in c.attributes {
             attrs.insert(
@@ -231,6 +244,13 @@ pub fn fill(set: &RuleSet, doc: &mut Document) -> Result<(), Problem> {
             serde_json::to_value(&c.evidence).unwrap_or(Value::Null),
         );
         p.extra.insert("classified".into(), json!(true));
+        if !contents.is_empty() {
+            let ranges: Vec<Value> = contents
+                .iter()
+                .map(|&(start, end)| json!({ "start": start, "end": end }))
+                .collect();
+            p.extra.insert("table_of_contents".into(), json!(ranges));
+        }
     }
     Ok(())
 }

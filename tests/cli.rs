@@ -489,3 +489,62 @@ fn parallel_evaluation_gives_the_same_bytes_in_the_same_order() {
         }
     }
 }
+
+/// A policy's table of contents names its sections without stating any practice: classify
+/// reads none of it (and says where it is), while the sections it lists keep their attributes.
+#[test]
+fn a_table_of_contents_is_not_classified_as_the_practices_it_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = "# Privacy Policy\n\nContents\n\n\
+        - 1. Information We Collect\n- 2. Sharing Your Information\n\
+        - 3. How Long We Keep Information\n- 4. Children\n\n\
+        ## 1. Information We Collect\n\nWe collect your name and email address.\n\n\
+        ## 2. Sharing Your Information\n\nWe share your information with advertisers.\n\n\
+        ## 3. How Long We Keep Information\n\nWe retain your data for as long as your account is active.\n\n\
+        ## 4. Children\n\nOur services are not directed to children under 13.\n";
+    std::fs::write(dir.path().join("policy.md"), policy).unwrap();
+    let out = run_in(
+        dir.path(),
+        &["classify", "policy.md", "--format", "json"],
+        None,
+    )
+    .code(0);
+    let v = out.json();
+    let provisions = v["provisions"].as_array().unwrap();
+    let toc = &provisions[0];
+    assert!(
+        toc["text"].as_str().unwrap().starts_with("Contents\n- 1."),
+        "{toc}"
+    );
+    assert_eq!(toc["attributes"], serde_json::json!({}), "{toc}");
+    let chars = toc["text"].as_str().unwrap().chars().count();
+    assert_eq!(
+        toc["table_of_contents"],
+        serde_json::json!([{ "start": 0, "end": chars }]),
+        "{toc}"
+    );
+    let topics = |i: usize| provisions[i]["attributes"]["topic"].to_string();
+    assert!(topics(1).contains("collection"), "{}", topics(1));
+    assert!(topics(2).contains("sharing"), "{}", topics(2));
+    assert!(topics(3).contains("retention"), "{}", topics(3));
+    assert!(provisions[1].get("table_of_contents").is_none());
+
+    let out = run_in(
+        dir.path(),
+        &[
+            "evaluate",
+            "policy.md",
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF,
+        ],
+        None,
+    )
+    .code(0);
+    let v = out.json();
+    let first = &v["provisions"][0];
+    assert_eq!(first["id"], "privacy-policy.1", "{first}");
+    assert_eq!(first["findings"], serde_json::json!([]), "{first}");
+    assert_ne!(v["provisions"][1]["findings"], serde_json::json!([]));
+}

@@ -1,0 +1,214 @@
+//! Tables of contents inside a provision.
+//!
+//! A published policy often opens with a list of its own sections ("1. Information We Collect",
+//! "2. How We Use Information", "4. How Long We Keep Information", …). Those lines name
+//! practices without stating any, so the classifier must not read them: a table of contents is
+//! not a retention clause because one entry says "Retention". The list is recognised by what
+//! only a table of contents does: its entries are the headings of the document's sections.
+//!
+//! A run of list items is a table of contents when at least [`MIN_ENTRIES`] of its items, and
+//! at least two thirds of them, are headings found elsewhere in the document, and the line that
+//! leads into it does not end with a colon (a lead-in such as "We use information such as:" makes
+//! the list part of its sentence, whatever the items say), unless that line says "contents". A
+//! line just before the run that is itself a heading of the document ("1. Personal Data we
+//! collect" repeated above its list) belongs to it.
+
+use std::collections::HashSet;
+
+/// The fewest entries that make a run of list items a table of contents.
+pub const MIN_ENTRIES: usize = 3;
+
+/// A heading reduced to what a table of contents repeats of it: lower case, letters and digits
+/// only, without a list marker or section number ("- 4. How Long We Keep Information" and
+/// "How long we keep information" give the same key).
+pub fn heading_key(line: &str) -> String {
+    let mut rest = line.trim();
+    rest = rest
+        .strip_prefix("- ")
+        .or_else(|| rest.strip_prefix("* "))
+        .or_else(|| rest.strip_prefix("+ "))
+        .unwrap_or(rest)
+        .trim_start();
+    // A section number: "4.", "4)", "4.1", "(a)", "IV.", "a." — a short token ending in `.` or
+    // `)` (or bracketed) made of digits, letters i/v/x or one letter.
+    if let Some((token, after)) = rest.split_once(char::is_whitespace) {
+        let bare = token.trim_start_matches('(').trim_end_matches(['.', ')']);
+        let marked = token.ends_with('.') || token.ends_with(')');
+        let number = !bare.is_empty()
+            && (bare.chars().all(|c| c.is_ascii_digit() || c == '.')
+                || (marked
+                    && (bare.len() == 1
+                        || bare
+                            .chars()
+                            .all(|c| matches!(c.to_ascii_lowercase(), 'i' | 'v' | 'x')))));
+        if number && bare.len() <= 6 {
+            rest = after;
+        }
+    }
+    let mut key = String::with_capacity(rest.len());
+    for word in rest
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    key
+}
+
+/// Whether a line of provision text is a list item.
+fn is_item(line: &str) -> bool {
+    let t = line.trim_start();
+    if t.starts_with("- ") || t.starts_with("* ") || t.starts_with("+ ") || t.starts_with("• ") {
+        return true;
+    }
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    digits > 0
+        && digits <= 3
+        && t[digits..].starts_with(". ")
+        && t[digits + 2..].starts_with(|c: char| !c.is_whitespace())
+        || digits > 0 && digits <= 3 && t[digits..].starts_with(") ")
+}
+
+/// The char ranges of `text` that are a table of contents of the document whose heading keys
+/// (see [`heading_key`]) are `headings`; empty when there is none. Ranges are sorted and do
+/// not overlap.
+pub fn contents_entries(text: &str, headings: &HashSet<String>) -> Vec<(usize, usize)> {
+    if headings.len() < MIN_ENTRIES {
+        return Vec::new();
+    }
+    // (start char, end char, the line)
+    let mut lines: Vec<(usize, usize, &str)> = Vec::new();
+    let mut at = 0;
+    for line in text.split('\n') {
+        let n = line.chars().count();
+        lines.push((at, at + n, line));
+        at += n + 1;
+    }
+    let is_heading = |line: &str| {
+        let key = heading_key(line);
+        key.len() >= 3 && headings.contains(&key)
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if !is_item(lines[i].2) {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < lines.len() && is_item(lines[i].2) {
+            i += 1;
+        }
+        let run = &lines[first..i];
+        let entries = run.iter().filter(|(_, _, l)| is_heading(l)).count();
+        if entries < MIN_ENTRIES || entries * 3 < run.len() * 2 {
+            continue;
+        }
+        let lead = first
+            .checked_sub(1)
+            .and_then(|j| lines.get(j))
+            .filter(|(_, _, l)| !l.trim().is_empty());
+        let mut start = run[0].0;
+        if let Some(&(lead_start, _, lead)) = lead {
+            let says_contents = heading_key(lead).contains("contents");
+            if lead.trim_end().ends_with(':') && !says_contents {
+                continue;
+            }
+            if says_contents || is_heading(lead) {
+                start = lead_start;
+            }
+        }
+        out.push((start, run[run.len() - 1].1));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(hs: &[&str]) -> HashSet<String> {
+        hs.iter().map(|h| heading_key(h)).collect()
+    }
+
+    #[test]
+    fn heading_keys_drop_markers_numbers_and_punctuation() {
+        assert_eq!(
+            heading_key("- 4. How Long We Keep Information?"),
+            "how long we keep information"
+        );
+        assert_eq!(heading_key("(a) Cookies & similar"), "cookies similar");
+        assert_eq!(heading_key("IV. Your Rights"), "your rights");
+        assert_eq!(heading_key("2.1 Sharing"), "sharing");
+        // A word is not a number.
+        assert_eq!(
+            heading_key("Information we collect"),
+            "information we collect"
+        );
+        assert_eq!(heading_key("I agree"), "i agree");
+    }
+
+    #[test]
+    fn a_list_of_the_documents_headings_is_a_table_of_contents() {
+        let hs = keys(&[
+            "Information We Collect",
+            "How We Use Information",
+            "Sharing Information",
+            "How Long We Keep Information",
+            "Children",
+        ]);
+        let text = "Privacy Policy\n- 1. Information We Collect\n- 2. How We Use Information\n\
+                    - 3. Sharing Information\n- 4. How Long We Keep Information\n- 5. Children";
+        let ranges = contents_entries(text, &hs);
+        let start = text.find("- 1.").unwrap();
+        assert_eq!(ranges, vec![(start, text.chars().count())]);
+
+        // "Table of Contents" above the list belongs to it.
+        let text = "Table of Contents\n- Information We Collect\n- Sharing Information\n- Children";
+        assert_eq!(contents_entries(text, &hs), vec![(0, text.chars().count())]);
+
+        // So does a heading repeated above its list, and an entry that is not a heading.
+        let text = "1. Information We Collect\n- 1. Information We Collect\n- 2. Sharing \
+                    Information\n- 3. Children\n- 4. Useful resources";
+        assert_eq!(contents_entries(text, &hs), vec![(0, text.chars().count())]);
+    }
+
+    #[test]
+    fn a_list_led_into_by_its_sentence_or_of_other_items_is_not() {
+        let hs = keys(&[
+            "Your activity",
+            "Device information",
+            "Information from partners",
+            "Friends and connections",
+        ]);
+        // The items complete the lead-in's sentence.
+        let text = "We use information we have, such as:\n- Your activity\n- Device \
+                    information\n- Information from partners\n- Friends and connections";
+        assert!(contents_entries(text, &hs).is_empty());
+        // Too few of the items are headings.
+        let text = "Contents\n- Your activity\n- Device information\n- Name\n- Email \
+                    address\n- Phone number";
+        assert!(contents_entries(text, &hs).is_empty());
+        // A sentence that happens to equal no heading, and prose lines, are left alone.
+        let text = "We collect your name.\nWe collect your device information.";
+        assert!(contents_entries(text, &hs).is_empty());
+        // Fewer than three headings in the whole document: nothing to recognise.
+        assert!(
+            contents_entries("- Your activity\n- Device information", &keys(&["a b"])).is_empty()
+        );
+    }
+
+    #[test]
+    fn ranges_are_in_chars() {
+        let hs = keys(&["Données", "Sécurité", "Cookies"]);
+        let text = "Résumé — “sommaire”\n- Données\n- Sécurité\n- Cookies";
+        let ranges = contents_entries(text, &hs);
+        assert_eq!(ranges.len(), 1);
+        let (a, b) = ranges[0];
+        let picked: String = text.chars().skip(a).take(b - a).collect();
+        assert_eq!(picked, "- Données\n- Sécurité\n- Cookies");
+    }
+}
