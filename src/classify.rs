@@ -1096,8 +1096,8 @@ impl Classifier {
     }
 
     /// Like [`Classifier::classify`], but a match that starts inside one of the char ranges
-    /// `skip` counts for nothing: a table of contents in the text
-    /// ([`contents::contents_entries`]) names practices without stating them.
+    /// `skip` counts for nothing: a table of contents ([`contents::contents_entries`]) or a
+    /// heading ([`contents::is_heading_line`]) names practices without stating them.
     pub fn classify_skipping(&self, text: &str, skip: &[(usize, usize)]) -> Classification {
         let found = self.find(text, skip);
         if found.is_empty() {

@@ -221,13 +221,24 @@ pub fn fill(set: &RuleSet, doc: &mut Document) -> Result<(), Problem> {
             .chain(nested.into_iter().flatten().filter_map(Value::as_str));
         headings.extend(titles.map(contents::heading_key).filter(|k| k.len() >= 3));
     }
-    for p in doc
-        .provisions
-        .iter_mut()
-        .filter(|p| p.attributes.is_none() && p.errors.is_empty())
-    {
-        let contents = contents::contents_entries(&p.text, &headings);
-        let c = classifier.classify_skipping(&p.text, &contents);
+    let count = doc.provisions.len();
+    for (i, p) in doc.provisions.iter_mut().enumerate() {
+        if p.attributes.is_some() || !p.errors.is_empty() {
+            continue;
+        }
+        // What the patterns must not read, and why: a heading on its own line (the provision
+        // after it holds the text it heads), or a table of contents.
+        let skipped: Vec<(usize, usize, &str)> =
+            if i + 1 < count && contents::is_heading_line(&p.text) {
+                vec![(0, p.text.chars().count(), "heading")]
+            } else {
+                contents::contents_entries(&p.text, &headings)
+                    .into_iter()
+                    .map(|(start, end)| (start, end, "table of contents"))
+                    .collect()
+            };
+        let ranges: Vec<(usize, usize)> = skipped.iter().map(|&(a, b, _)| (a, b)).collect();
+        let c = classifier.classify_skipping(&p.text, &ranges);
         let mut attrs = Map::new();
         for (k, v) in c.attributes {
             attrs.insert(
@@ -244,12 +255,14 @@ pub fn fill(set: &RuleSet, doc: &mut Document) -> Result<(), Problem> {
             serde_json::to_value(&c.evidence).unwrap_or(Value::Null),
         );
         p.extra.insert("classified".into(), json!(true));
-        if !contents.is_empty() {
-            let ranges: Vec<Value> = contents
+        if !skipped.is_empty() {
+            let skipped: Vec<Value> = skipped
                 .iter()
-                .map(|&(start, end)| json!({ "start": start, "end": end }))
+                .map(
+                    |&(start, end, reason)| json!({ "start": start, "end": end, "reason": reason }),
+                )
                 .collect();
-            p.extra.insert("table_of_contents".into(), json!(ranges));
+            p.extra.insert("skipped".into(), json!(skipped));
         }
     }
     Ok(())

@@ -490,10 +490,11 @@ fn parallel_evaluation_gives_the_same_bytes_in_the_same_order() {
     }
 }
 
-/// A policy's table of contents names its sections without stating any practice: classify
-/// reads none of it (and says where it is), while the sections it lists keep their attributes.
+/// A policy's table of contents names its sections without stating any practice, and so does a
+/// heading that lost its markup: classify reads neither (and says where they are and why),
+/// while the text under them keeps its attributes.
 #[test]
-fn a_table_of_contents_is_not_classified_as_the_practices_it_lists() {
+fn a_table_of_contents_or_a_heading_is_not_classified_as_the_practices_it_names() {
     let dir = tempfile::tempdir().unwrap();
     let policy = "# Privacy Policy\n\nContents\n\n\
         - 1. Information We Collect\n- 2. Sharing Your Information\n\
@@ -501,7 +502,8 @@ fn a_table_of_contents_is_not_classified_as_the_practices_it_lists() {
         ## 1. Information We Collect\n\nWe collect your name and email address.\n\n\
         ## 2. Sharing Your Information\n\nWe share your information with advertisers.\n\n\
         ## 3. How Long We Keep Information\n\nWe retain your data for as long as your account is active.\n\n\
-        ## 4. Children\n\nOur services are not directed to children under 13.\n";
+        ## 4. Children\n\nOur services are not directed to children under 13.\n\n\
+        Sharing with advertisers\n\nWe do not share your information with advertisers.\n";
     std::fs::write(dir.path().join("policy.md"), policy).unwrap();
     let out = run_in(
         dir.path(),
@@ -519,15 +521,25 @@ fn a_table_of_contents_is_not_classified_as_the_practices_it_lists() {
     assert_eq!(toc["attributes"], serde_json::json!({}), "{toc}");
     let chars = toc["text"].as_str().unwrap().chars().count();
     assert_eq!(
-        toc["table_of_contents"],
-        serde_json::json!([{ "start": 0, "end": chars }]),
+        toc["skipped"],
+        serde_json::json!([{ "start": 0, "end": chars, "reason": "table of contents" }]),
         "{toc}"
     );
     let topics = |i: usize| provisions[i]["attributes"]["topic"].to_string();
     assert!(topics(1).contains("collection"), "{}", topics(1));
     assert!(topics(2).contains("sharing"), "{}", topics(2));
     assert!(topics(3).contains("retention"), "{}", topics(3));
-    assert!(provisions[1].get("table_of_contents").is_none());
+    assert!(provisions[1].get("skipped").is_none());
+    let heading = &provisions[5];
+    assert_eq!(heading["text"], "Sharing with advertisers", "{heading}");
+    assert_eq!(heading["attributes"], serde_json::json!({}), "{heading}");
+    assert_eq!(heading["skipped"][0]["reason"], "heading", "{heading}");
+    // The statement under it is read, negation and all.
+    assert_eq!(
+        provisions[6]["attributes"]["topic"],
+        serde_json::json!(["sharing"])
+    );
+    assert!(provisions[6]["attributes"].get("recipients").is_none());
 
     let out = run_in(
         dir.path(),

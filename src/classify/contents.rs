@@ -1,4 +1,4 @@
-//! Tables of contents inside a provision.
+//! Text that names practices without stating them: tables of contents and headings.
 //!
 //! A published policy often opens with a list of its own sections ("1. Information We Collect",
 //! "2. How We Use Information", "4. How Long We Keep Information", …). Those lines name
@@ -12,6 +12,12 @@
 //! the list part of its sentence, whatever the items say), unless that line says "contents". A
 //! line just before the run that is itself a heading of the document ("1. Personal Data we
 //! collect" repeated above its list) belongs to it.
+//!
+//! A provision can also be a heading on its own: a policy whose headings lost their markup
+//! ("Our retention of personal data", "Personalizing ads", "Why and how we process your
+//! information:") splits into a one-line provision for the heading and another for the text
+//! under it. Such a line ([`is_heading_line`]) followed by another provision is read as the
+//! heading it is, and the text it heads is classified instead.
 
 use std::collections::HashSet;
 
@@ -57,6 +63,36 @@ pub fn heading_key(line: &str) -> String {
     }
     key
 }
+
+/// Whether `text` is a heading, or the label of what follows, rather than a statement: one line
+/// of at most [`MAX_HEADING_WORDS`] words, not a table row, that ends with a colon, or ends without a sentence's
+/// end (`.`, `!`, `?`) and has no subject of a statement (`we`, `you`, `I`) in it. "We do
+/// not sell your personal information" without its full stop is still a statement.
+pub fn is_heading_line(text: &str) -> bool {
+    let line = text.trim();
+    // A table row ("Retention period | 30 days") states a value.
+    if line.is_empty() || line.contains('\n') || line.contains(" | ") {
+        return false;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() > MAX_HEADING_WORDS {
+        return false;
+    }
+    if line.ends_with(':') {
+        return true;
+    }
+    let last = line.trim_end_matches(['"', '\'', ')', ']', '*', '\u{201d}', '\u{2019}']);
+    if last.ends_with(['.', '!', '?', ';']) {
+        return false;
+    }
+    !words.iter().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        ["we", "you", "i"].iter().any(|s| w.eq_ignore_ascii_case(s))
+    })
+}
+
+/// The most words a heading line has ([`is_heading_line`]).
+pub const MAX_HEADING_WORDS: usize = 12;
 
 /// Whether a line of provision text is a list item.
 fn is_item(line: &str) -> bool {
@@ -199,6 +235,34 @@ mod tests {
         assert!(
             contents_entries("- Your activity\n- Device information", &keys(&["a b"])).is_empty()
         );
+    }
+
+    #[test]
+    fn a_heading_line_is_short_and_states_nothing() {
+        for heading in [
+            "Our retention of personal data",
+            "Personalizing ads",
+            "Why and how we process your information:",
+            "12. Changes to this Policy",
+            "Effective as of July 1, 2026",
+            "experts@verasafe.com",
+            "**Your choices**",
+        ] {
+            assert!(is_heading_line(heading), "{heading}");
+        }
+        for statement in [
+            "We do not sell your personal information",
+            "You can opt out at any time",
+            "Personal data is kept for 30 days.",
+            "What is tailored advertising?",
+            "Retention\nWe keep your data for 30 days",
+            "Retention period | The period necessary to process your request",
+            "Information about the devices, browsers and apps that people use to reach the \
+             services and the networks they connect from",
+            "",
+        ] {
+            assert!(!is_heading_line(statement), "{statement}");
+        }
     }
 
     #[test]
