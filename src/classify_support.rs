@@ -147,12 +147,15 @@ pub fn policy_document(
         file: source.name.to_string(),
         entity: entity.unwrap_or_else(|| {
             // Without an entity file, the folder names the entity (corpus layout:
-            // `<service>/privacy-policy.md`); its facts stay unknown.
+            // `<service>/privacy-policy.md`), or the file when it has no folder; its facts
+            // stay unknown.
             let id = path
                 .parent()
                 .and_then(|p| p.file_name())
                 .and_then(|s| s.to_str())
-                .unwrap_or("")
+                .filter(|s| !s.is_empty() && *s != ".")
+                .or_else(|| path.file_stem().and_then(|s| s.to_str()))
+                .unwrap_or("policy")
                 .to_string();
             Entity {
                 name: id.clone(),

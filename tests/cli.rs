@@ -512,6 +512,8 @@ fn a_table_of_contents_or_a_heading_is_not_classified_as_the_practices_it_names(
     )
     .code(0);
     let v = out.json();
+    // With no entity file and no folder to name it, the file names the entity.
+    assert_eq!(v["entity"]["id"], "policy", "{}", v["entity"]);
     let provisions = v["provisions"].as_array().unwrap();
     let toc = &provisions[0];
     assert!(
