@@ -884,4 +884,28 @@ mod tests {
             "Reviews you post will be publicly available to all visitors."
         ));
     }
+
+    /// A description of the California right to know names selling among what a business may
+    /// be asked about; it does not say that this business sells.
+    #[test]
+    fn builtin_classifier_does_not_read_a_sale_into_the_right_to_know() {
+        let c = builtin();
+        let sale = |t: &str| c.classify(t).has("purpose", "sale");
+        for rights in [
+            "You have the right to request that we disclose what personal information we collect, use, disclose, and sell.",
+            "The business or commercial purpose for collecting or selling personal information.",
+            "Right to Know: You have a right to know what personal information we collect, process, and share or sell.",
+            "You have the right to opt-out of any sale of your personal information by a business.",
+            "Purpose for selling: Not sold",
+        ] {
+            assert!(!sale(rights), "{rights}");
+        }
+        for sells in [
+            "We sell personal information to the following third parties: data brokers.",
+            "The categories of third parties to whom we may sell or share your personal information include vendors and customers.",
+            "We rent our mailing list to other companies.",
+        ] {
+            assert!(sale(sells), "{sells}");
+        }
+    }
 }
