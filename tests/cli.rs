@@ -561,4 +561,46 @@ fn a_table_of_contents_or_a_heading_is_not_classified_as_the_practices_it_names(
     assert_eq!(first["id"], "privacy-policy.1", "{first}");
     assert_eq!(first["findings"], serde_json::json!([]), "{first}");
     assert_ne!(v["provisions"][1]["findings"], serde_json::json!([]));
+
+    // The memo says what was not read, and why, in both formats.
+    for (format, line) in [
+        ("md", "- characters 0–114: table of contents"),
+        ("html", "<li>characters 0&ndash;114: table of contents</li>"),
+    ] {
+        let out = run_in(
+            dir.path(),
+            &[
+                "memo",
+                "policy.md",
+                "--provision",
+                "privacy-policy.1",
+                "--format",
+                format,
+                "--as-of",
+                AS_OF,
+            ],
+            None,
+        )
+        .code(0);
+        assert!(
+            out.stdout.contains("Text not read as a clause"),
+            "{}",
+            out.stdout
+        );
+        assert!(out.stdout.contains(line), "{}", out.stdout);
+    }
+    let out = run_in(
+        dir.path(),
+        &[
+            "memo",
+            "policy.md",
+            "--provision",
+            "1-information-we-collect.1",
+            "--as-of",
+            AS_OF,
+        ],
+        None,
+    )
+    .code(0);
+    assert!(!out.stdout.contains("Text not read"), "{}", out.stdout);
 }

@@ -102,6 +102,9 @@ pub struct ProvisionView<'a> {
     /// For a classified provision: the words behind each attribute (attribute, value,
     /// pattern, start, end, text), the entries that have these fields.
     pub evidence: Option<Vec<&'a Json>>,
+    /// For a classified provision: the parts of the text not read as a clause (start, end,
+    /// reason: "table of contents" or "heading").
+    pub skipped: Option<Vec<&'a Json>>,
 }
 
 /// A short reference to a finding (`FindingRef` in `docs/templates.md`). Built once per rule
@@ -1181,6 +1184,7 @@ pub fn provision_context(
             categories: plan.categories.clone(),
             errors: &outcome.errors,
             evidence: plan.evidence.clone(),
+            skipped: plan.skipped.clone(),
         },
         exposure: Exposure {
             severity: plan.severity,

@@ -1074,6 +1074,24 @@ impl Memo<'_, '_> {
             put(out, "\n");
         }
         put(out, "\n");
+        if let Some(skipped) = &plan.skipped {
+            put(
+                out,
+                "## Text not read as a clause\n\nclausemap's classifier read no attribute from these parts of the text: they name practices without stating them.\n",
+            );
+            for s in skipped {
+                put(out, "\n- characters ");
+                scalar(out, s.get("start"), false)?;
+                put(out, "–");
+                scalar(out, s.get("end"), false)?;
+                put(out, ": ");
+                md(
+                    out,
+                    text_field(s, "reason", "a skipped part without a reason")?,
+                );
+            }
+            put(out, "\n\n");
+        }
 
         // _receipt.md.tera
         put(out, "## Citation record\n\n| | |\n|---|---|\n| Record | `");
@@ -1481,6 +1499,25 @@ impl Memo<'_, '_> {
                 put(out, ", pattern <code>");
                 h(out, pattern);
                 put(out, "</code>)</span></li>");
+            }
+            put(out, "\n</ul>");
+        }
+        if let Some(skipped) = &plan.skipped {
+            put(
+                out,
+                "\n\n<h2>Text not read as a clause</h2>\n<p>clausemap's classifier read no attribute from these parts of the text: they name practices without stating them.</p>\n<ul class=\"plain\">",
+            );
+            for s in skipped {
+                put(out, "\n<li>characters ");
+                scalar(out, s.get("start"), true)?;
+                put(out, "&ndash;");
+                scalar(out, s.get("end"), true)?;
+                put(out, ": ");
+                h(
+                    out,
+                    text_field(s, "reason", "a skipped part without a reason")?,
+                );
+                put(out, "</li>");
             }
             put(out, "\n</ul>");
         }

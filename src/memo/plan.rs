@@ -132,6 +132,9 @@ pub struct ProvisionPlan<'a> {
     /// For a classified provision: the words behind each attribute (a non-empty list of the
     /// entries of its `evidence` that have the classifier's fields; see [`evidence`]).
     pub evidence: Option<Vec<&'a Json>>,
+    /// For a classified provision: the parts of its text the classifier did not read (a table
+    /// of contents, a heading; see [`skipped`]).
+    pub skipped: Option<Vec<&'a Json>>,
 }
 
 impl<'a> Basis<'a> {
@@ -175,6 +178,7 @@ impl<'a> Basis<'a> {
             offered: self.terms(attrs, "user_choices"),
             consent: self.terms(attrs, "consent").into_iter().next(),
             evidence: evidence(provision),
+            skipped: skipped(provision),
             items,
         }
     }
@@ -195,6 +199,25 @@ pub fn evidence(provision: &Provision) -> Option<Vec<&Json>> {
                 .all(|k| e.get(k).is_some_and(Json::is_string))
                 && e.get("start").is_some()
                 && e.get("end").is_some()
+        })
+        .collect();
+    (!shown.is_empty()).then_some(shown)
+}
+
+/// The entries of a provision's `skipped` (written by `clausemap classify`: the parts of the
+/// text it did not read, and why) that the memo templates can show: objects with an integer
+/// `start` and `end` and a text `reason`. `None` when there is none.
+pub fn skipped(provision: &Provision) -> Option<Vec<&Json>> {
+    let shown: Vec<&Json> = provision
+        .extra
+        .get("skipped")?
+        .as_array()?
+        .iter()
+        .filter(|s| {
+            s.get("reason").is_some_and(Json::is_string)
+                && ["start", "end"]
+                    .iter()
+                    .all(|k| s.get(k).is_some_and(Json::is_u64))
         })
         .collect();
     (!shown.is_empty()).then_some(shown)
