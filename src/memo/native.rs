@@ -274,14 +274,14 @@ fn html_status(out: &mut Vec<u8>, status: Status, in_force: Option<Date>) {
     put(out, "</span>");
 }
 
-/// `html_link` (`_macros.html.tera`): a link when the address is one, the text (or the
-/// address) when it is not, nothing without an address.
+/// `html_link` (`_macros.html.tera`): a link when the address is one, else the text (or the
+/// address); nothing without either.
 fn html_link(out: &mut Vec<u8>, url: Option<&str>, text: Option<&str>) {
-    let Some(url) = some(url) else {
+    let url = some(url);
+    let Some(shown) = some(text).or(url) else {
         return;
     };
-    let shown = some(text).unwrap_or(url);
-    let href = link(url);
+    let href = url.map(link).unwrap_or_default();
     if href.is_empty() {
         h(out, shown);
     } else {
