@@ -199,12 +199,21 @@ pub fn policy_document(
             ..Provision::default()
         });
     }
-    fill(set, &mut doc)?;
+    fill_provisions(set, &mut doc, true)?;
     Ok(doc)
 }
 
-/// Fill in the attributes of every provision that has none, keeping its evidence.
+/// Fill in the attributes of every provision that has none, keeping its evidence. A table of
+/// contents in a provision (its entries are the headings of the document) is not read.
 pub fn fill(set: &RuleSet, doc: &mut Document) -> Result<(), Problem> {
+    fill_provisions(set, doc, false)
+}
+
+/// [`fill`], for a document [`policy_document`] split from a raw policy: there a one-line
+/// provision that is a heading ([`contents::is_heading_line`]) is not read either, since the
+/// provision after it holds the text it heads. The provisions of a file someone wrote are
+/// clauses they chose, short or not, and are all read.
+fn fill_provisions(set: &RuleSet, doc: &mut Document, split: bool) -> Result<(), Problem> {
     if doc.provisions.iter().all(|p| p.attributes.is_some()) {
         return Ok(());
     }
@@ -232,7 +241,7 @@ pub fn fill(set: &RuleSet, doc: &mut Document) -> Result<(), Problem> {
         // What the patterns must not read, and why: a heading on its own line (the provision
         // after it holds the text it heads), or a table of contents.
         let skipped: Vec<(usize, usize, &str)> =
-            if i + 1 < count && contents::is_heading_line(&p.text) {
+            if split && i + 1 < count && contents::is_heading_line(&p.text) {
                 vec![(0, p.text.chars().count(), "heading")]
             } else {
                 contents::contents_entries(&p.text, &headings)

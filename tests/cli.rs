@@ -609,3 +609,31 @@ fn a_table_of_contents_or_a_heading_is_not_classified_as_the_practices_it_names(
     .code(0);
     assert!(!out.stdout.contains("Text not read"), "{}", out.stdout);
 }
+
+/// The provisions of a file someone wrote are the clauses they chose: a short one is read like
+/// any other, not taken for a heading as it would be in a policy split by `classify`.
+#[test]
+fn a_short_provision_in_a_provision_file_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("given.yaml"),
+        "document: { id: d, title: T }\nprovisions:\n  - id: a\n    text: \"Sharing with advertisers\"\n  \
+         - id: b\n    text: \"We share your data with advertisers.\"\n",
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &["classify", "given.yaml", "--format", "json"],
+        None,
+    )
+    .code(0);
+    let v = out.json();
+    let first = &v["provisions"][0];
+    assert_eq!(first["id"], "a");
+    assert_eq!(
+        first["attributes"]["recipients"],
+        serde_json::json!(["advertisers"]),
+        "{first}"
+    );
+    assert!(first.get("skipped").is_none(), "{first}");
+}
