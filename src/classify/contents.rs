@@ -16,8 +16,9 @@
 //! A provision can also be a heading on its own: a policy whose headings lost their markup
 //! ("Our retention of personal data", "Personalizing ads", "Why and how we process your
 //! information:") splits into a one-line provision for the heading and another for the text
-//! under it. Such a line ([`is_heading_line`]) followed by another provision is read as the
-//! heading it is, and the text it heads is classified instead.
+//! under it. In a policy that `clausemap classify` splits itself, such a line
+//! ([`is_heading_line`]) followed by another provision is read as the heading it is, and the
+//! text it heads is classified instead.
 
 use std::collections::HashSet;
 
