@@ -66,9 +66,11 @@ pub fn heading_key(line: &str) -> String {
 }
 
 /// Whether `text` is a heading, or the label of what follows, rather than a statement: one line
-/// of at most [`MAX_HEADING_WORDS`] words, not a table row, that ends with a colon, or ends without a sentence's
-/// end (`.`, `!`, `?`) and has no subject of a statement (`we`, `you`, `I`) in it. "We do
-/// not sell your personal information" without its full stop is still a statement.
+/// of at most [`MAX_HEADING_WORDS`] words, not a table row, that does not end a sentence (`.`,
+/// `!`, `?`, `;`; a colon may end it), and that has no subject of a statement (`we`, `you`,
+/// `I`) in it unless it opens as a question does ("Why and how we process your
+/// information:"). "We do not sell your personal information" without its full stop, or "We
+/// collect personal data relating to you as follows:", is still a statement.
 pub fn is_heading_line(text: &str) -> bool {
     let line = text.trim();
     // A table row ("Retention period | 30 days") states a value.
@@ -79,17 +81,23 @@ pub fn is_heading_line(text: &str) -> bool {
     if words.len() > MAX_HEADING_WORDS {
         return false;
     }
-    if line.ends_with(':') {
-        return true;
-    }
     let last = line.trim_end_matches(['"', '\'', ')', ']', '*', '\u{201d}', '\u{2019}']);
     if last.ends_with(['.', '!', '?', ';']) {
         return false;
     }
-    !words.iter().any(|w| {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-        ["we", "you", "i"].iter().any(|s| w.eq_ignore_ascii_case(s))
-    })
+    let bare = |w: &str| -> String {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_ascii_lowercase()
+    };
+    let asks = words.first().is_some_and(|w| {
+        [
+            "why", "how", "what", "which", "when", "where", "who", "whom", "whose",
+        ]
+        .contains(&bare(w).as_str())
+    });
+    asks || !words
+        .iter()
+        .any(|w| ["we", "you", "i"].contains(&bare(w).as_str()))
 }
 
 /// The most words a heading line has ([`is_heading_line`]).
@@ -244,6 +252,7 @@ mod tests {
             "Our retention of personal data",
             "Personalizing ads",
             "Why and how we process your information:",
+            "What you can do:",
             "12. Changes to this Policy",
             "Effective as of July 1, 2026",
             "experts@verasafe.com",
@@ -258,6 +267,8 @@ mod tests {
             "What is tailored advertising?",
             "Retention\nWe keep your data for 30 days",
             "Retention period | The period necessary to process your request",
+            "We collect personal data relating to you (\u{201c}Personal Data\u{201d}) as follows:",
+            "Here you can change what we show:",
             "Information about the devices, browsers and apps that people use to reach the \
              services and the networks they connect from",
             "",
