@@ -22,6 +22,8 @@
 
 use std::collections::HashSet;
 
+use super::segment::list_marker;
+
 /// The fewest entries that make a run of list items a table of contents.
 pub const MIN_ENTRIES: usize = 3;
 
@@ -30,12 +32,9 @@ pub const MIN_ENTRIES: usize = 3;
 /// "How long we keep information" give the same key).
 pub fn heading_key(line: &str) -> String {
     let mut rest = line.trim();
-    rest = rest
-        .strip_prefix("- ")
-        .or_else(|| rest.strip_prefix("* "))
-        .or_else(|| rest.strip_prefix("+ "))
-        .unwrap_or(rest)
-        .trim_start();
+    if let Some(marker) = list_marker(rest) {
+        rest = &rest[marker..];
+    }
     // A section number: "4.", "4)", "4.1", "(a)", "IV.", "a." — a short token ending in `.` or
     // `)` (or bracketed) made of digits, letters i/v/x or one letter.
     if let Some((token, after)) = rest.split_once(char::is_whitespace) {
@@ -103,18 +102,9 @@ pub fn is_heading_line(text: &str) -> bool {
 /// The most words a heading line has ([`is_heading_line`]).
 pub const MAX_HEADING_WORDS: usize = 12;
 
-/// Whether a line of provision text is a list item.
+/// Whether a line of provision text is a list item, by the marker the splitter reads.
 fn is_item(line: &str) -> bool {
-    let t = line.trim_start();
-    if t.starts_with("- ") || t.starts_with("* ") || t.starts_with("+ ") || t.starts_with("• ") {
-        return true;
-    }
-    let digits = t.chars().take_while(char::is_ascii_digit).count();
-    digits > 0
-        && digits <= 3
-        && t[digits..].starts_with(". ")
-        && t[digits + 2..].starts_with(|c: char| !c.is_whitespace())
-        || digits > 0 && digits <= 3 && t[digits..].starts_with(") ")
+    list_marker(line).is_some()
 }
 
 /// The char ranges of `text` that are a table of contents of the document whose heading keys

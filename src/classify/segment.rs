@@ -145,7 +145,7 @@ fn lines_with_offsets(content: &str) -> Vec<(usize, &str)> {
 }
 
 /// If `line` starts a list item, the byte length of its marker (with the following spaces).
-fn list_marker(line: &str) -> Option<usize> {
+pub(crate) fn list_marker(line: &str) -> Option<usize> {
     let indent = line.len() - line.trim_start().len();
     let rest = &line[indent..];
     let mut chars = rest.char_indices();
