@@ -2,7 +2,6 @@
 //! turning a raw policy (text, Markdown, HTML) into a document of provisions, and filling in
 //! the attributes of provisions that have none, with the evidence behind each.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -226,13 +225,11 @@ fn fill_provisions(set: &RuleSet, doc: &mut Document, split: bool) -> Result<(),
     };
     // The document's headings, to recognise a table of contents in a provision: its entries
     // are these headings, and it states no practice.
-    let mut headings: HashSet<String> = HashSet::new();
-    for p in &doc.provisions {
+    let headings = contents::heading_keys(doc.provisions.iter().flat_map(|p| {
         let nested = p.extra.get("headings").and_then(Value::as_array);
-        let titles = std::iter::once(p.title.as_str())
-            .chain(nested.into_iter().flatten().filter_map(Value::as_str));
-        headings.extend(titles.map(contents::heading_key).filter(|k| k.len() >= 3));
-    }
+        std::iter::once(p.title.as_str())
+            .chain(nested.into_iter().flatten().filter_map(Value::as_str))
+    }));
     let count = doc.provisions.len();
     for (i, p) in doc.provisions.iter_mut().enumerate() {
         if p.attributes.is_some() || !p.errors.is_empty() {

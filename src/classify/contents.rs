@@ -64,6 +64,16 @@ pub fn heading_key(line: &str) -> String {
     key
 }
 
+/// The heading keys of a document's headings, as [`contents_entries`] takes them; keys shorter
+/// than three characters ("a", "1") are left out, being no one's heading.
+pub fn heading_keys<'a>(headings: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
+    headings
+        .into_iter()
+        .map(heading_key)
+        .filter(|k| k.len() >= 3)
+        .collect()
+}
+
 /// Whether `text` is a heading, or the label of what follows, rather than a statement: one line
 /// of at most [`MAX_HEADING_WORDS`] words, not a table row, that does not end a sentence (`.`,
 /// `!`, `?`, `;`; a colon may end it), and that has no subject of a statement (`we`, `you`,
@@ -124,7 +134,7 @@ pub fn contents_entries(text: &str, headings: &HashSet<String>) -> Vec<(usize, u
     }
     let is_heading = |line: &str| {
         let key = heading_key(line);
-        key.len() >= 3 && headings.contains(&key)
+        headings.contains(&key)
     };
     let mut out = Vec::new();
     let mut i = 0;
@@ -166,7 +176,7 @@ mod tests {
     use super::*;
 
     fn keys(hs: &[&str]) -> HashSet<String> {
-        hs.iter().map(|h| heading_key(h)).collect()
+        heading_keys(hs.iter().copied())
     }
 
     #[test]
