@@ -503,7 +503,8 @@ fn a_table_of_contents_or_a_heading_is_not_classified_as_the_practices_it_names(
         ## 2. Sharing Your Information\n\nWe share your information with advertisers.\n\n\
         ## 3. How Long We Keep Information\n\nWe retain your data for as long as your account is active.\n\n\
         ## 4. Children\n\nOur services are not directed to children under 13.\n\n\
-        Sharing with advertisers\n\nWe do not share your information with advertisers.\n";
+        Sharing with advertisers\n\nWe do not share your information with advertisers.\n\n\
+        **Your Choices**\n\nYou can opt out of marketing emails at any time.\n";
     std::fs::write(dir.path().join("policy.md"), policy).unwrap();
     let out = run_in(
         dir.path(),
@@ -542,6 +543,12 @@ fn a_table_of_contents_or_a_heading_is_not_classified_as_the_practices_it_names(
         serde_json::json!(["sharing"])
     );
     assert!(provisions[6]["attributes"].get("recipients").is_none());
+    // A line wholly in bold is a heading: it titles and names the provision under it, and is
+    // not a provision itself.
+    assert_eq!(provisions.len(), 8, "{provisions:?}");
+    assert_eq!(provisions[7]["title"], "Your Choices", "{}", provisions[7]);
+    assert_eq!(provisions[7]["id"], "your-choices.1", "{}", provisions[7]);
+    assert!(provisions[7].get("skipped").is_none(), "{}", provisions[7]);
 
     let out = run_in(
         dir.path(),

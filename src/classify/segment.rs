@@ -78,17 +78,22 @@ pub fn detect_format(path: &Path, content: &str) -> SourceFormat {
 
 /// Split a policy into segments. Never panics.
 pub fn split_policy(content: &str, format: SourceFormat) -> Vec<Segment> {
-    let blocks = match format {
+    let mut blocks = match format {
         SourceFormat::Text => text_blocks(content),
         SourceFormat::Markdown => markdown_blocks(content),
         SourceFormat::Html => html_blocks(content),
     };
+    resolve_pseudo_headings(&mut blocks);
     group(content, blocks)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Heading(u8),
+    /// A one-line paragraph set as a heading without heading markup (`**Research**`,
+    /// `4.2\. Talent Insights`), at the level given; a heading only if text follows it
+    /// ([`resolve_pseudo_headings`]).
+    Pseudo(u8),
     Para,
     Item,
 }
@@ -267,6 +272,13 @@ fn markdown_blocks(content: &str) -> Vec<Block> {
         let start = cur[0].0;
         let (last_off, last) = cur[cur.len() - 1];
         let text: Vec<String> = cur.iter().map(|(_, l)| md_inline(l.trim())).collect();
+        let kind = match (kind, cur.as_slice()) {
+            (Kind::Para, [(_, raw)]) => {
+                let (emphasised, linked) = markdown_line_marks(raw);
+                pseudo_heading_level(&text[0], emphasised, linked).map_or(kind, Kind::Pseudo)
+            }
+            _ => kind,
+        };
         push_block(blocks, kind, &text.join(" "), start, last_off + last.len());
         cur.clear();
     }
@@ -381,6 +393,68 @@ fn markdown_blocks(content: &str) -> Vec<Block> {
     }
     flush(&mut blocks, &mut cur, cur_kind);
     blocks
+}
+
+/// Whether a raw Markdown line is wholly in emphasis (`**Research**`, `_Our parent company_`),
+/// and whether it holds a link.
+fn markdown_line_marks(raw: &str) -> (bool, bool) {
+    let raw = raw.trim();
+    let emphasised = ["**", "__", "*", "_"].iter().any(|m| {
+        raw.len() > 2 * m.len()
+            && raw.starts_with(m)
+            && raw.ends_with(m)
+            && !raw[m.len()..raw.len() - m.len()].contains(m)
+    });
+    (emphasised, raw.contains("]("))
+}
+
+/// The level of a one-line paragraph that is a heading without heading markup, or `None`: the
+/// whole line in emphasis (`**Research**`, `<p><b>Research</b></p>`) or opening with a section
+/// number that has a dot in it (`23. Severability`, `4.2 Talent Insights`), with the text a
+/// heading has ([`is_heading_line`](super::contents::is_heading_line)): a capital or a digit
+/// first, no colon (a label or a date: "Effective: May 28, 2026"), no link (a line that is
+/// only a link is navigation). Headings without markup sit below any marked one: a section
+/// number gives one level per part (`1.` 7, `4.2.` 8), anything else is at 7.
+fn pseudo_heading_level(text: &str, emphasised: bool, linked: bool) -> Option<u8> {
+    let text = text.trim();
+    if linked
+        || text.contains(':')
+        || !text.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+        || !super::contents::is_heading_line(text)
+    {
+        return None;
+    }
+    let (number, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let parts: Vec<&str> = number.trim_end_matches('.').split('.').collect();
+    let numbered = number.contains('.')
+        && parts
+            .iter()
+            .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+        && rest.trim_start().starts_with(char::is_uppercase);
+    if numbered {
+        return Some(6 + parts.len().min(6) as u8);
+    }
+    emphasised.then_some(7)
+}
+
+/// A heading without markup heads the text after it: it stays a heading when the next block is
+/// a paragraph, a list item or a deeper heading without markup, and is read as a paragraph
+/// otherwise (nothing under it, or a heading of its level or above next), so no text is lost.
+fn resolve_pseudo_headings(blocks: &mut [Block]) {
+    for i in (0..blocks.len()).rev() {
+        if let Kind::Pseudo(level) = blocks[i].kind {
+            let heads = match blocks.get(i + 1).map(|b| b.kind) {
+                Some(Kind::Para | Kind::Item) => true,
+                Some(Kind::Heading(next)) => next > level,
+                _ => false,
+            };
+            blocks[i].kind = if heads {
+                Kind::Heading(level)
+            } else {
+                Kind::Para
+            };
+        }
+    }
 }
 
 fn is_table_separator(t: &str) -> bool {
@@ -506,6 +580,15 @@ fn md_inline(s: &str) -> String {
 // HTML
 // ------------------------------------------------------------------------------------------
 
+/// What an HTML block's text so far was set in.
+#[derive(Default)]
+struct Marks {
+    /// Some text outside `b`/`strong`/`em`/`i`.
+    plain: bool,
+    /// Some text inside a link.
+    linked: bool,
+}
+
 fn html_blocks(content: &str) -> Vec<Block> {
     let bytes = content.as_bytes();
     let lower = content.to_ascii_lowercase();
@@ -515,17 +598,28 @@ fn html_blocks(content: &str) -> Vec<Block> {
     let mut start: Option<usize> = None;
     let mut end = 0usize;
     let mut i = 0;
+    // Open `b`/`strong`/`em`/`i` and `a` elements: a paragraph wholly in bold may be a heading.
+    let mut emphasis = 0u32;
+    let mut anchor = 0u32;
+    let mut marks = Marks::default();
 
     let flush = |blocks: &mut Vec<Block>,
                  text: &mut String,
                  kind: Kind,
                  start: &mut Option<usize>,
-                 end: usize| {
+                 end: usize,
+                 marks: &mut Marks| {
         if let Some(s) = start.take() {
-            let decoded = decode_entities_str(text);
+            let decoded = collapse_ws(&decode_entities_str(text));
+            let kind = match kind {
+                Kind::Para => pseudo_heading_level(&decoded, !marks.plain, marks.linked)
+                    .map_or(kind, Kind::Pseudo),
+                _ => kind,
+            };
             push_block(blocks, kind, &decoded, s, end.max(s));
         }
         text.clear();
+        *marks = Marks::default();
     };
 
     while i < bytes.len() {
@@ -571,7 +665,7 @@ fn html_blocks(content: &str) -> Vec<Block> {
             }
             match name.as_str() {
                 "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-                    flush(&mut blocks, &mut text, kind, &mut start, end);
+                    flush(&mut blocks, &mut text, kind, &mut start, end, &mut marks);
                     kind = if closing {
                         Kind::Para
                     } else {
@@ -579,7 +673,7 @@ fn html_blocks(content: &str) -> Vec<Block> {
                     };
                 }
                 "li" | "dt" | "dd" | "tr" => {
-                    flush(&mut blocks, &mut text, kind, &mut start, end);
+                    flush(&mut blocks, &mut text, kind, &mut start, end, &mut marks);
                     kind = if closing { Kind::Para } else { Kind::Item };
                 }
                 "p" | "div" if kind == Kind::Item => {
@@ -589,12 +683,26 @@ fn html_blocks(content: &str) -> Vec<Block> {
                 | "tbody" | "blockquote" | "header" | "footer" | "nav" | "main" | "aside"
                 | "pre" | "form" | "hr" | "body" | "html" | "figure" | "figcaption" | "address"
                 | "details" | "summary" | "caption" => {
-                    flush(&mut blocks, &mut text, kind, &mut start, end);
+                    flush(&mut blocks, &mut text, kind, &mut start, end, &mut marks);
                     if !matches!(kind, Kind::Heading(_)) {
                         kind = Kind::Para;
                     }
                 }
                 "br" | "td" | "th" => text.push(' '),
+                "b" | "strong" | "em" | "i" => {
+                    emphasis = if closing {
+                        emphasis.saturating_sub(1)
+                    } else {
+                        emphasis + 1
+                    };
+                }
+                "a" => {
+                    anchor = if closing {
+                        anchor.saturating_sub(1)
+                    } else {
+                        anchor + 1
+                    };
+                }
                 _ => {}
             }
             i = tag_end;
@@ -608,11 +716,13 @@ fn html_blocks(content: &str) -> Vec<Block> {
                 start = Some(i + (run.len() - run.trim_start().len()));
             }
             end = i + run.trim_end().len();
+            marks.plain |= emphasis == 0;
+            marks.linked |= anchor > 0;
         }
         text.push_str(run);
         i = next;
     }
-    flush(&mut blocks, &mut text, kind, &mut start, end);
+    flush(&mut blocks, &mut text, kind, &mut start, end, &mut marks);
     blocks
 }
 
@@ -735,7 +845,7 @@ fn group(content: &str, blocks: Vec<Block>) -> Vec<Segment> {
                 }
                 stack.push((level, b.text));
             }
-            Kind::Para => {
+            Kind::Para | Kind::Pseudo(_) => {
                 out.push(Builder {
                     title: stack.last().map(|(_, t)| t.clone()),
                     headings: stack.iter().map(|(_, t)| t.clone()).collect(),
@@ -830,6 +940,86 @@ mod tests {
             .take(segs[1].end - segs[1].start)
             .collect();
         assert_eq!(src, "Another paragraph.");
+    }
+
+    #[test]
+    fn markdown_headings_without_markup_give_titles() {
+        let md = "# Terms\n\n**4\\. Using the Platform**\n\nYou may use it.\n\n4.2 Branded Content\n\nLabel ads.\n\n- one\n\n**Research**\n\n- We study trends.\n\n## Next\n\nText.\n";
+        let segs = split_policy(md, SourceFormat::Markdown);
+        let got: Vec<(Option<&str>, &str)> = segs
+            .iter()
+            .map(|s| (s.title.as_deref(), s.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("4. Using the Platform"), "You may use it."),
+                (Some("4.2 Branded Content"), "Label ads.\n- one"),
+                (Some("Research"), "- We study trends."),
+                (Some("Next"), "Text."),
+            ]
+        );
+        // A numbered section nests under the one whose number it extends.
+        assert_eq!(
+            segs[1].headings,
+            vec!["Terms", "4. Using the Platform", "4.2 Branded Content"]
+        );
+        // Under a marked heading, a heading without markup gives way to the next marked one.
+        assert_eq!(segs[3].headings, vec!["Terms", "Next"]);
+    }
+
+    #[test]
+    fn html_paragraphs_wholly_in_bold_give_titles() {
+        let html = "<h1>Policy</h1><p><strong>Research</strong></p><p>We study <b>trends</b>.</p>\
+            <p><b>Go</b> <a href='/x'>home</a></p><p>Then.</p><p>4.1 Your Rights</p><ul><li>Ask.</li></ul>";
+        let segs = split_policy(html, SourceFormat::Html);
+        let got: Vec<(Option<&str>, &str)> = segs
+            .iter()
+            .map(|s| (s.title.as_deref(), s.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Research"), "We study trends."),
+                (Some("Research"), "Go home"),
+                (Some("Research"), "Then."),
+                (Some("4.1 Your Rights"), "- Ask."),
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_that_head_nothing_or_are_no_heading_stay_text() {
+        for (md, why) in [
+            ("Intro.\n\n**Research**\n", "nothing follows it"),
+            (
+                "Intro.\n\n**Research**\n\n## Next\n\nText.",
+                "a marked heading follows",
+            ),
+            (
+                "**Legitimate interests relied on:**\n\nText.",
+                "a label ends with a colon",
+            ),
+            ("_Effective: May 28, 2026_\n\nText.", "a date line"),
+            (
+                "**[Go to Account](https://x.y)**\n\nText.",
+                "a link is navigation",
+            ),
+            ("**We do not sell data**\n\nText.", "a statement"),
+            ("37 Albert Embankment\n\nLondon", "a number without a dot"),
+            ("_close_\n\nText.", "lower case"),
+            (
+                "**Bold** and **more**\n\nText.",
+                "emphasis on part of the line",
+            ),
+        ] {
+            let segs = split_policy(md, SourceFormat::Markdown);
+            assert!(
+                segs.iter()
+                    .all(|s| s.title.is_none() || s.title.as_deref() == Some("Next")),
+                "{why}: {segs:?}"
+            );
+        }
     }
 
     #[test]
