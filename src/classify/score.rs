@@ -215,6 +215,8 @@ pub struct LabelScore {
     pub predicted_by: String,
     /// The counts.
     pub counts: Counts,
+    /// How many policies hold a gold segment (OPP-115 rows; 0 elsewhere).
+    pub gold_policies: usize,
 }
 
 /// A misclassified example kept for error analysis (dev only).
@@ -581,12 +583,14 @@ pub fn score_with(
             label: c.label.clone(),
             predicted_by: targets_text(&c.predicted),
             counts: Counts::default(),
+            gold_policies: 0,
         })
         .collect();
     let mut other = LabelScore {
         label: m.other.clone(),
         predicted_by: "(no practice topic predicted)".into(),
         counts: Counts::default(),
+        gold_policies: 0,
     };
     let mut attrs: Vec<LabelScore> = m
         .attributes
@@ -608,6 +612,7 @@ pub fn score_with(
                 )
             },
             counts: Counts::default(),
+            gold_policies: 0,
         })
         .collect();
     let mut errors = Vec::new();
@@ -633,6 +638,8 @@ pub fn score_with(
     let mut other_only = (0, 0);
     let mut negated = (0, 0);
     let mut seen_policies = BTreeSet::new();
+    // The policies holding a gold segment of each category row, then of each attribute row.
+    let mut gold_in: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); cats.len() + attrs.len()];
     let mut n_segments = 0;
     for seg in &segments {
         let policy = seg.get("policy").and_then(Value::as_str).unwrap_or("");
@@ -649,8 +656,11 @@ pub fn score_with(
         let gold_cats = gold_categories(seg, m.min_votes);
         let c = classifier.classify(text);
         let mut any_practice = false;
-        for (row, cm) in cats.iter_mut().zip(&m.categories) {
+        for (i, (row, cm)) in cats.iter_mut().zip(&m.categories).enumerate() {
             let gold = gold_cats.contains(&cm.label);
+            if gold {
+                gold_in[i].insert(policy);
+            }
             let pred = predicts(&c, &cm.predicted);
             any_practice |= pred;
             row.counts.add(gold, pred);
@@ -684,8 +694,11 @@ pub fn score_with(
                 keep(&mut errors, "Other-only", "FP", place.clone(), text, pats);
             }
         }
-        for (row, am) in attrs.iter_mut().zip(&m.attributes) {
+        for (i, (row, am)) in attrs.iter_mut().zip(&m.attributes).enumerate() {
             let gold = gold_for_attribute(seg, am, &gold_cats, m.min_votes);
+            if gold {
+                gold_in[m.categories.len() + i].insert(policy);
+            }
             let pred =
                 predicts(&c, &am.predicted) && (am.with.is_empty() || predicts(&c, &am.with));
             row.counts.add(gold, pred);
@@ -748,6 +761,10 @@ pub fn score_with(
         }
     }
 
+    for (row, policies) in cats.iter_mut().chain(attrs.iter_mut()).zip(&gold_in) {
+        row.gold_policies = policies.len();
+    }
+
     let mut c3pa_rows = Vec::new();
     let mut tosdr_rows = Vec::new();
     let mut tosdr_absent = Vec::new();
@@ -761,6 +778,7 @@ pub fn score_with(
                     label: l.label.clone(),
                     predicted_by: targets_text(&l.predicted),
                     counts: Counts::default(),
+                    gold_policies: 0,
                 })
                 .collect();
             for span in &spans {
@@ -819,6 +837,7 @@ pub fn score_with(
                         label: cm.label.clone(),
                         predicted_by: targets_text(&cm.predicted),
                         counts: Counts::default(),
+                        gold_policies: 0,
                     });
                 }
             }
