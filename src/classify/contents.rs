@@ -85,13 +85,15 @@ pub fn heading_keys<'a>(headings: impl IntoIterator<Item = &'a str>) -> HashSet<
 pub fn is_heading_line(text: &str) -> bool {
     let line = text.trim();
     // A table row ("Retention period | 30 days") states a value.
-    if line.is_empty() || line.contains('\n') || line.contains(" | ") {
+    // Most lines are long paragraphs: count no further than a heading's length.
+    if line.is_empty()
+        || line.split_whitespace().nth(MAX_HEADING_WORDS).is_some()
+        || line.contains('\n')
+        || line.contains(" | ")
+    {
         return false;
     }
     let words: Vec<&str> = line.split_whitespace().collect();
-    if words.len() > MAX_HEADING_WORDS {
-        return false;
-    }
     let last = line.trim_end_matches(['"', '\'', ')', ']', '*', '\u{201d}', '\u{2019}']);
     if last.ends_with(['.', '!', '?', ';']) {
         return false;
