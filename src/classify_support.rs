@@ -168,6 +168,7 @@ pub fn policy_document(
         id: doc_id.clone(),
         title: segments
             .iter()
+            .filter(|s| s.marked_headings > 0)
             .find_map(|s| s.headings.first().cloned())
             .unwrap_or_else(|| doc_id.clone()),
         ..DocumentMeta::default()

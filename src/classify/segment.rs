@@ -29,6 +29,10 @@ pub struct Segment {
     pub title: Option<String>,
     /// The heading path, outermost first (the last one is `title`).
     pub headings: Vec<String>,
+    /// How many of `headings`, from the first, are marked as headings in the source (`#`,
+    /// `<h2>`, a short line standing alone in plain text); those after them are lines the
+    /// splitter read as headings (a line wholly in bold, a section number).
+    pub marked_headings: usize,
     /// The segment's text, markup stripped; list items on their own lines, prefixed `- `.
     pub text: String,
     /// Char offset in the source where the segment's material starts.
@@ -432,9 +436,9 @@ fn pseudo_heading_level(text: &str, emphasised: bool, linked: bool) -> Option<u8
             .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
         && rest.trim_start().starts_with(char::is_uppercase);
     if numbered {
-        return Some(6 + parts.len().min(6) as u8);
+        return Some(UNMARKED_LEVEL - 1 + parts.len().min(6) as u8);
     }
-    emphasised.then_some(7)
+    emphasised.then_some(UNMARKED_LEVEL)
 }
 
 /// A heading without markup heads the text after it: it stays a heading when the next block is
@@ -826,9 +830,20 @@ fn decode_entity(chars: &[char]) -> (String, usize) {
 struct Builder {
     title: Option<String>,
     headings: Vec<String>,
+    marked_headings: usize,
     text: String,
     start: usize,
     end: usize,
+}
+
+/// The level of the shallowest heading the splitter reads without markup; marked headings
+/// (`#` to `######`, `<h1>` to `<h6>`) are 1 to 6.
+const UNMARKED_LEVEL: u8 = 7;
+
+/// How many headings of a heading stack, from the outermost, are marked in the source (levels
+/// rise along the stack, and unmarked ones sit below every marked one).
+fn marked(stack: &[(u8, String)]) -> usize {
+    stack.iter().filter(|(l, _)| *l < UNMARKED_LEVEL).count()
 }
 
 fn group(content: &str, blocks: Vec<Block>) -> Vec<Segment> {
@@ -849,6 +864,7 @@ fn group(content: &str, blocks: Vec<Block>) -> Vec<Segment> {
                 out.push(Builder {
                     title: stack.last().map(|(_, t)| t.clone()),
                     headings: stack.iter().map(|(_, t)| t.clone()).collect(),
+                    marked_headings: marked(&stack),
                     text: b.text,
                     start: b.start,
                     end: b.end,
@@ -867,6 +883,7 @@ fn group(content: &str, blocks: Vec<Block>) -> Vec<Segment> {
                         out.push(Builder {
                             title: stack.last().map(|(_, t)| t.clone()),
                             headings: stack.iter().map(|(_, t)| t.clone()).collect(),
+                            marked_headings: marked(&stack),
                             text: item,
                             start: b.start,
                             end: b.end,
@@ -889,6 +906,7 @@ fn group(content: &str, blocks: Vec<Block>) -> Vec<Segment> {
             Segment {
                 title: b.title,
                 headings: b.headings,
+                marked_headings: b.marked_headings,
                 text: b.text,
                 start,
                 end,
@@ -966,6 +984,12 @@ mod tests {
         );
         // Under a marked heading, a heading without markup gives way to the next marked one.
         assert_eq!(segs[3].headings, vec!["Terms", "Next"]);
+        let marked: Vec<usize> = segs.iter().map(|s| s.marked_headings).collect();
+        assert_eq!(marked, vec![1, 1, 1, 2]);
+        // With no marked heading above, a document's headings are all the splitter's.
+        let segs = split_policy("**1\\. Who Can Use It**\n\nAdults.", SourceFormat::Markdown);
+        assert_eq!(segs[0].headings, vec!["1. Who Can Use It"]);
+        assert_eq!(segs[0].marked_headings, 0);
     }
 
     #[test]
