@@ -149,6 +149,13 @@ pub struct NegationSpec {
     /// negation cue (`cues`) follows the match within those 160 chars.
     #[serde(default)]
     pub after: Vec<String>,
+    /// Regexes for a lead-in that negates the list under it ("You must not:", "You agree not
+    /// to:"): each is tried on the last sentence of a line that ends with a colon and is
+    /// followed by list items (lines starting `- `); where one matches, with no scope break
+    /// that is a word (`scope_breaks` such as "except", "unless") after it ("We do not share
+    /// it except:" leads into the exceptions), every match in those items is negated.
+    #[serde(default)]
+    pub lead_ins: Vec<String>,
 }
 
 /// One pattern: what to look for, and which attribute values it signals.
@@ -378,6 +385,7 @@ struct CompiledPattern {
 #[derive(Debug, Clone)]
 struct Negation {
     after: Option<Regex>,
+    lead_ins: Option<Regex>,
     cues: Option<Regex>,
     ignore: Option<Regex>,
     scope_breaks: Option<Regex>,
@@ -799,6 +807,11 @@ impl Classifier {
             .collect();
         let negation = Negation {
             after: compile_alternation(&after_sources, "negation.after", &mut problems),
+            lead_ins: compile_alternation(
+                &file.negation.lead_ins,
+                "negation.lead_ins",
+                &mut problems,
+            ),
             cues: compile_alternation(&file.negation.cues, "negation.cues", &mut problems),
             ignore: compile_alternation(&file.negation.ignore, "negation.ignore", &mut problems),
             scope_breaks: compile_alternation(
@@ -1168,6 +1181,8 @@ impl Classifier {
             std::collections::HashMap::new();
         let mut context_cache: std::collections::HashMap<(usize, usize), bool> =
             std::collections::HashMap::new();
+        // List items under a lead-in that negates them ("You must not:"), as byte ranges.
+        let negated_items = self.negated_list_items(&shadow);
         let first_chance = self.prefilter.candidates(hay, self.patterns.len());
         for (index, first) in first_chance.into_iter().enumerate() {
             let Some(first) = first else { continue };
@@ -1233,6 +1248,9 @@ impl Classifier {
                     ((cue_before && self.is_negated(&shadow, s_start, m.start()))
                         || (cue_after && self.is_negated_after(hay, m.end(), s_end)))
                         && !self.starts_with_scope_break(hay, m.start(), m.end())
+                        || negated_items
+                            .iter()
+                            .any(|&(a, b)| a <= m.start() && m.start() < b)
                 };
                 let assignments = if negated {
                     &pattern.when_negated
@@ -1299,6 +1317,82 @@ impl Classifier {
         hay.get(start..end.min(start.saturating_add(24)))
             .and_then(|head| breaks.find(head))
             .is_some_and(|b| b.start() == 0)
+    }
+
+    /// The byte ranges of list items (lines starting `- `) whose lead-in line, the line just
+    /// above their run, ends with a colon and negates them (`negation.lead_ins`, with no word
+    /// that breaks scope after the cue).
+    fn negated_list_items(&self, shadow: &str) -> Vec<(usize, usize)> {
+        let Some(lead_ins) = &self.negation.lead_ins else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if !shadow.contains("\n- ") {
+            return out;
+        }
+        // (start, end) of each line.
+        let mut lines = Vec::new();
+        let mut at = 0;
+        for line in shadow.split('\n') {
+            lines.push((at, at + line.len()));
+            at += line.len() + 1;
+        }
+        let is_item =
+            |(a, b): (usize, usize)| shadow.get(a..b).is_some_and(|l| l.starts_with("- "));
+        let mut i = 1;
+        while i < lines.len() {
+            if !is_item(lines[i]) || is_item(lines[i - 1]) {
+                i += 1;
+                continue;
+            }
+            let (la, lb) = lines[i - 1];
+            let line = shadow.get(la..lb).unwrap_or("").trim_end();
+            // Only the sentence that leads into the list: in "We do not sell it. We share it
+            // with:" the first sentence's negation does not reach the items.
+            let lead = line
+                .rfind(['.', '!', '?', ';'])
+                .map_or(line, |k| &line[k + 1..])
+                .trim_start();
+            if !lead.ends_with(':') {
+                while i < lines.len() && is_item(lines[i]) {
+                    i += 1;
+                }
+                continue;
+            }
+            // "not limited to" and the like are no negation (`negation.ignore`).
+            let masked;
+            let lead = match &self.negation.ignore {
+                Some(ignore) if ignore.is_match(lead.as_bytes()) => {
+                    masked =
+                        ignore.replace_all(lead.as_bytes(), |c: &regex::bytes::Captures<'_>| {
+                            vec![b' '; c.get(0).map_or(0, |m| m.len())]
+                        });
+                    masked.as_ref()
+                }
+                _ => lead.as_bytes(),
+            };
+            let negates = lead_ins.find_iter(lead).any(|cue| {
+                let rest = lead
+                    .get(cue.end()..lead.len().saturating_sub(1))
+                    .unwrap_or(b"");
+                // A word that breaks scope ("except", "unless", "but", "only"); the
+                // punctuation breaks (a comma before a new clause) are the lead-in's own
+                // syntax ("you may not use, or help another person to use, our Services in
+                // the following ways:").
+                !self.negation.scope_breaks.as_ref().is_some_and(|b| {
+                    b.find_iter(rest)
+                        .any(|m| rest.get(m.start()).is_some_and(u8::is_ascii_alphabetic))
+                })
+            });
+            let first = i;
+            while i < lines.len() && is_item(lines[i]) {
+                i += 1;
+            }
+            if negates {
+                out.push((lines[first].0, lines[i - 1].1));
+            }
+        }
+        out
     }
 
     /// Whether a negation follows the match in its clause ("… is never shared").
@@ -1749,6 +1843,7 @@ mod tests {
                 scope_breaks: vec![r"\bexcept\b".into(), r"\bunless\b".into()],
                 window_words: None,
                 after: vec![],
+                lead_ins: vec![],
             },
             one_of: BTreeMap::from([(
                 "consent".to_string(),

@@ -961,4 +961,29 @@ mod tests {
             assert!(sale(sells), "{sells}");
         }
     }
+
+    /// A list of what the user may not do states no practice of the business's; a list the
+    /// business leads into with its own statement, or with the exceptions to a negation, does.
+    #[test]
+    fn builtin_classifier_reads_a_prohibited_list_as_negated() {
+        let c = builtin();
+        let trains = |t: &str| c.classify(t).has("purpose", "ai_training");
+        let sells = |t: &str| c.classify(t).has("purpose", "sale");
+        for prohibited in [
+            "When using our AI Features, you must not:\n- alter any watermark;\n- use Outputs that will be used to train, develop or fine tune AI models; or\n- misrepresent Outputs.",
+            "Unless otherwise explicitly authorized, you agree not to:\n- use any robot or scraper;\n- use the service to train machine learning models.",
+            "The following restrictions apply. You are not allowed to:\n- use the Service to train artificial intelligence models.",
+            "You may not access or use, or help another person to access or use, our Services in the following ways:\n- to develop or train any artificial intelligence or machine learning models.",
+        ] {
+            assert!(!trains(prohibited), "{prohibited}");
+        }
+        for stated in [
+            "We use your posts for these purposes:\n- to train our AI models.",
+            "We do not sell your data. We may use it to:\n- train our machine learning models.",
+            "We will not share it, except:\n- we sell it to data brokers when you opt in.",
+            "Content will not be deleted in the following situations:\n- where we train AI models on it.",
+        ] {
+            assert!(trains(stated) || sells(stated), "{stated}");
+        }
+    }
 }
