@@ -1353,37 +1353,23 @@ impl Classifier {
                 .rfind(['.', '!', '?', ';'])
                 .map_or(line, |k| &line[k + 1..])
                 .trim_start();
-            if !lead.ends_with(':') {
-                while i < lines.len() && is_item(lines[i]) {
-                    i += 1;
-                }
-                continue;
-            }
-            // "not limited to" and the like are no negation (`negation.ignore`).
-            let masked;
-            let lead = match &self.negation.ignore {
-                Some(ignore) if ignore.is_match(lead.as_bytes()) => {
-                    masked =
-                        ignore.replace_all(lead.as_bytes(), |c: &regex::bytes::Captures<'_>| {
-                            vec![b' '; c.get(0).map_or(0, |m| m.len())]
-                        });
-                    masked.as_ref()
-                }
-                _ => lead.as_bytes(),
-            };
-            let negates = lead_ins.find_iter(lead).any(|cue| {
-                let rest = lead
-                    .get(cue.end()..lead.len().saturating_sub(1))
-                    .unwrap_or(b"");
-                // A word that breaks scope ("except", "unless", "but", "only"); the
-                // punctuation breaks (a comma before a new clause) are the lead-in's own
-                // syntax ("you may not use, or help another person to use, our Services in
-                // the following ways:").
-                !self.negation.scope_breaks.as_ref().is_some_and(|b| {
-                    b.find_iter(rest)
-                        .any(|m| rest.get(m.start()).is_some_and(u8::is_ascii_alphabetic))
+            let negates = lead.ends_with(':') && {
+                // "not limited to" and the like are no negation (`negation.ignore`).
+                let lead = self.mask_ignored(lead.as_bytes());
+                lead_ins.find_iter(&lead).any(|cue| {
+                    let rest = lead
+                        .get(cue.end()..lead.len().saturating_sub(1))
+                        .unwrap_or(b"");
+                    // A word that breaks scope ("except", "unless", "but", "only"); the
+                    // punctuation breaks (a comma before a new clause) are the lead-in's own
+                    // syntax ("you may not use, or help another person to use, our Services
+                    // in the following ways:").
+                    !self.negation.scope_breaks.as_ref().is_some_and(|b| {
+                        b.find_iter(rest)
+                            .any(|m| rest.get(m.start()).is_some_and(u8::is_ascii_alphabetic))
+                    })
                 })
-            });
+            };
             let first = i;
             while i < lines.len() && is_item(lines[i]) {
                 i += 1;
@@ -1442,17 +1428,19 @@ impl Classifier {
             i -= 1;
         }
         let window = clause.get(window_start..).unwrap_or(b"");
-        let masked;
-        let window = match &self.negation.ignore {
-            Some(ignore) if ignore.is_match(window) => {
-                masked = ignore.replace_all(window, |c: &regex::bytes::Captures<'_>| {
+        cues.is_match(&self.mask_ignored(window))
+    }
+
+    /// `text` with the phrases of `negation.ignore` ("not limited to") blanked out, at the
+    /// same length.
+    fn mask_ignored<'t>(&self, text: &'t [u8]) -> std::borrow::Cow<'t, [u8]> {
+        match &self.negation.ignore {
+            Some(ignore) if ignore.is_match(text) => ignore
+                .replace_all(text, |c: &regex::bytes::Captures<'_>| {
                     vec![b' '; c.get(0).map_or(0, |m| m.len())]
-                });
-                masked.as_ref()
-            }
-            _ => window,
-        };
-        cues.is_match(window)
+                }),
+            _ => std::borrow::Cow::Borrowed(text),
+        }
     }
 
     fn assemble(

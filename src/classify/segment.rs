@@ -960,16 +960,19 @@ mod tests {
         assert_eq!(src, "Another paragraph.");
     }
 
+    /// Each segment's title and text.
+    fn titled(segs: &[Segment]) -> Vec<(Option<&str>, &str)> {
+        segs.iter()
+            .map(|s| (s.title.as_deref(), s.text.as_str()))
+            .collect()
+    }
+
     #[test]
     fn markdown_headings_without_markup_give_titles() {
         let md = "# Terms\n\n**4\\. Using the Platform**\n\nYou may use it.\n\n4.2 Branded Content\n\nLabel ads.\n\n- one\n\n**Research**\n\n- We study trends.\n\n## Next\n\nText.\n";
         let segs = split_policy(md, SourceFormat::Markdown);
-        let got: Vec<(Option<&str>, &str)> = segs
-            .iter()
-            .map(|s| (s.title.as_deref(), s.text.as_str()))
-            .collect();
         assert_eq!(
-            got,
+            titled(&segs),
             vec![
                 (Some("4. Using the Platform"), "You may use it."),
                 (Some("4.2 Branded Content"), "Label ads.\n- one"),
@@ -997,12 +1000,8 @@ mod tests {
         let html = "<h1>Policy</h1><p><strong>Research</strong></p><p>We study <b>trends</b>.</p>\
             <p><b>Go</b> <a href='/x'>home</a></p><p>Then.</p><p>4.1 Your Rights</p><ul><li>Ask.</li></ul>";
         let segs = split_policy(html, SourceFormat::Html);
-        let got: Vec<(Option<&str>, &str)> = segs
-            .iter()
-            .map(|s| (s.title.as_deref(), s.text.as_str()))
-            .collect();
         assert_eq!(
-            got,
+            titled(&segs),
             vec![
                 (Some("Research"), "We study trends."),
                 (Some("Research"), "Go home"),
