@@ -14,8 +14,8 @@
 //! collect" repeated above its list) belongs to it.
 //!
 //! A provision can also be a heading on its own. The splitter makes a heading of a Markdown line
-//! set in emphasis or opening with a section number ("**Research**", "23\\. Severability"),
-//! so it titles the text under it; a heading with no such mark ("Our retention of personal
+//! or HTML paragraph wholly in emphasis, or opening with a section number ("**Research**",
+//! "23\\. Severability"), so it titles the text under it; a heading with no such mark ("Our retention of personal
 //! data", "Personalizing ads", "Why and how we process your information:") cannot be told from
 //! an address line or a form label there, and splits into a one-line provision of its own. In
 //! a policy that `clausemap classify` splits itself, such a line ([`is_heading_line`]) followed

@@ -278,8 +278,7 @@ fn markdown_blocks(content: &str) -> Vec<Block> {
         let text: Vec<String> = cur.iter().map(|(_, l)| md_inline(l.trim())).collect();
         let kind = match (kind, cur.as_slice()) {
             (Kind::Para, [(_, raw)]) => {
-                let (emphasised, linked) = markdown_line_marks(raw);
-                pseudo_heading_level(&text[0], emphasised, linked).map_or(kind, Kind::Pseudo)
+                pseudo_heading_level(&text[0], &markdown_line_marks(raw)).map_or(kind, Kind::Pseudo)
             }
             _ => kind,
         };
@@ -399,9 +398,19 @@ fn markdown_blocks(content: &str) -> Vec<Block> {
     blocks
 }
 
-/// Whether a raw Markdown line is wholly in emphasis (`**Research**`, `_Our parent company_`),
-/// and whether it holds a link.
-fn markdown_line_marks(raw: &str) -> (bool, bool) {
+/// What a block's text was set in: whether some of it is outside emphasis (Markdown `**`,
+/// `_`; HTML `b`, `strong`, `em`, `i`) and whether some of it is a link.
+#[derive(Default)]
+struct Marks {
+    /// Some text outside emphasis.
+    plain: bool,
+    /// Some text inside a link.
+    linked: bool,
+}
+
+/// The marks of a raw Markdown line: wholly in emphasis (`**Research**`, `_Our parent
+/// company_`) or not, with a link or not.
+fn markdown_line_marks(raw: &str) -> Marks {
     let raw = raw.trim();
     let emphasised = ["**", "__", "*", "_"].iter().any(|m| {
         raw.len() > 2 * m.len()
@@ -409,7 +418,10 @@ fn markdown_line_marks(raw: &str) -> (bool, bool) {
             && raw.ends_with(m)
             && !raw[m.len()..raw.len() - m.len()].contains(m)
     });
-    (emphasised, raw.contains("]("))
+    Marks {
+        plain: !emphasised,
+        linked: raw.contains("]("),
+    }
 }
 
 /// The level of a one-line paragraph that is a heading without heading markup, or `None`: the
@@ -419,9 +431,9 @@ fn markdown_line_marks(raw: &str) -> (bool, bool) {
 /// first, no colon (a label or a date: "Effective: May 28, 2026"), no link (a line that is
 /// only a link is navigation). Headings without markup sit below any marked one: a section
 /// number gives one level per part (`1.` 7, `4.2.` 8), anything else is at 7.
-fn pseudo_heading_level(text: &str, emphasised: bool, linked: bool) -> Option<u8> {
+fn pseudo_heading_level(text: &str, marks: &Marks) -> Option<u8> {
     let text = text.trim();
-    if linked
+    if marks.linked
         || text.contains(':')
         || !text.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
         || !super::contents::is_heading_line(text)
@@ -438,7 +450,7 @@ fn pseudo_heading_level(text: &str, emphasised: bool, linked: bool) -> Option<u8
     if numbered {
         return Some(UNMARKED_LEVEL - 1 + parts.len().min(6) as u8);
     }
-    emphasised.then_some(UNMARKED_LEVEL)
+    (!marks.plain).then_some(UNMARKED_LEVEL)
 }
 
 /// A heading without markup heads the text after it: it stays a heading when the next block is
@@ -584,15 +596,6 @@ fn md_inline(s: &str) -> String {
 // HTML
 // ------------------------------------------------------------------------------------------
 
-/// What an HTML block's text so far was set in.
-#[derive(Default)]
-struct Marks {
-    /// Some text outside `b`/`strong`/`em`/`i`.
-    plain: bool,
-    /// Some text inside a link.
-    linked: bool,
-}
-
 fn html_blocks(content: &str) -> Vec<Block> {
     let bytes = content.as_bytes();
     let lower = content.to_ascii_lowercase();
@@ -616,8 +619,7 @@ fn html_blocks(content: &str) -> Vec<Block> {
         if let Some(s) = start.take() {
             let decoded = collapse_ws(&decode_entities_str(text));
             let kind = match kind {
-                Kind::Para => pseudo_heading_level(&decoded, !marks.plain, marks.linked)
-                    .map_or(kind, Kind::Pseudo),
+                Kind::Para => pseudo_heading_level(&decoded, marks).map_or(kind, Kind::Pseudo),
                 _ => kind,
             };
             push_block(blocks, kind, &decoded, s, end.max(s));
